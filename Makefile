@@ -1,0 +1,118 @@
+# initstack — one entry point: all, check, demo, bench, fuzz, deps.
+# Quiet unless V=1; CC, CFLAGS, LDFLAGS honoured. Variants are built by
+# re-invoking this Makefile with BUILD= and SAN= (see `check`).
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+BUILD   ?= build/host
+SAN     ?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN     := -std=c11 -Wall -Wextra -Werror
+INC      := -Iinclude
+# The core is freestanding C: no libc headers, no builtins assumed beyond the
+# documented memcpy/memmove/memset/memcmp (see docs/design.md).
+CORE_CFLAGS := $(WARN) $(INC) -ffreestanding $(CFLAGS) $(SAN)
+HOST_CFLAGS := $(WARN) $(INC) -D_GNU_SOURCE $(CFLAGS) $(SAN)
+HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2
+
+CORE_SRC  := $(sort $(wildcard loader/*.c))
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# cli objects other than main are shared with tests and fuzz replays
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TLIB_SRC  := $(sort $(wildcard tests/lib/*.c))
+TLIB_OBJ  := $(TLIB_SRC:%.c=$(BUILD)/%.o)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/%)
+LIBCORE   := $(BUILD)/libinitstack.a
+
+.PHONY: all core cli tests check deps fuzz bench demo clean freestanding asan
+all: cli tests
+
+core: $(LIBCORE)
+cli: $(BUILD)/initstack
+tests: $(TEST_BIN) $(REPLAY_BIN)
+
+$(BUILD)/loader/%.o: loader/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/initstack: $(CLI_OBJ) $(LIBCORE)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+
+# Each fuzz target also builds as a plain main() replaying its corpus.
+$(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- variants -------------------------------------------------------------
+
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN="$(SANFLAGS)" all
+
+# The core compiled with -ffreestanding -fno-builtin for the nm check.
+freestanding:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/free CFLAGS="-O2 -fno-builtin" core
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory asan
+	$(Q)$(MAKE) --no-print-directory freestanding
+	$(Q)tests/run.sh
+
+# ---- fuzzing (libFuzzer, clang) -------------------------------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+fuzz: deps
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# ---- dependencies ---------------------------------------------------------
+
+deps:
+	$(Q)tests/deps.sh
+
+bench: deps all
+	$(Q)tests/bench/run.sh
+
+demo: deps all
+	$(Q)tests/demo.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages the build and the tests need (idempotent).
+set -eu
+PKGS="gcc make clang libclang-rt-14-dev llvm binutils
+zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
+cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static
+libdeflate-dev libdeflate-tools libisal-dev zopfli"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+		|| missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: need root to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

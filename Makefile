@@ -36,7 +36,8 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/%)
 LIBCORE   := $(BUILD)/libinitstack.a
 
-.PHONY: all core cli tests check deps fuzz bench demo clean freestanding asan
+.SECONDARY:
+.PHONY: all core cli tests check deps fuzz fuzzers bench demo clean freestanding asan
 all: cli tests
 
 core: $(LIBCORE)
@@ -77,6 +78,14 @@ $(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CL
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 
+# libFuzzer binaries (built by tests/fuzz/run.sh with CC=clang and SAN set).
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzzer/%)
+fuzzers: $(FUZZ_BIN)
+$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -fsanitize=fuzzer $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- variants -------------------------------------------------------------
@@ -99,9 +108,9 @@ check: deps
 # ---- fuzzing (libFuzzer, clang) -------------------------------------------
 
 FUZZ_SECONDS ?= 60
-FUZZ_CC      ?= clang
+FUZZ_TARGETS ?=
 fuzz: deps
-	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- dependencies ---------------------------------------------------------
 

@@ -87,6 +87,7 @@ size_t ist_vformat(char *buf, size_t size, const char *fmt, ist_va_list ap)
 			break;
 		}
 		case 'u':
+		case 'o':
 		case 'x': {
 			unsigned long long v;
 			if (size_t_arg)
@@ -95,7 +96,7 @@ size_t ist_vformat(char *buf, size_t size, const char *fmt, ist_va_list ap)
 				v = ist_va_arg(ap, unsigned long long);
 			else
 				v = ist_va_arg(ap, unsigned);
-			put_uint(&o, v, *f == 'x' ? 16 : 10, width, zero);
+			put_uint(&o, v, *f == 'x' ? 16 : *f == 'o' ? 8 : 10, width, zero);
 			break;
 		}
 		case '\0':

@@ -45,6 +45,13 @@ struct ist_decoder {
 	void *state;
 };
 
+/*
+ * At the end of the file the archive calls `run` once with in == NULL and
+ * in_len == 0 if the member has not ended: a format that ends at end of
+ * input (legacy lz4) sets *end then; any other returns without *end and the
+ * member is reported truncated.
+ */
+
 /* Make a decoder for `c`; IST_UNSUPPORTED (with err) if it cannot. */
 typedef enum ist_status (*ist_decoder_open_fn)(void *user, enum ist_compression c,
 					       struct ist_decoder *d, struct ist_error *err);
@@ -94,6 +101,8 @@ struct ist_archive {
 	uint64_t pos;            /* bytes of the file consumed */
 	uint64_t member_start;   /* file offset of the current cpio run's stream */
 	bool leading;            /* still in the leading uncompressed run */
+	uint8_t magic[2];        /* a compression magic split across chunks */
+	size_t nmagic;
 	struct ist_decoder dec;
 	struct ist_segment seg;
 	unsigned nsegments;

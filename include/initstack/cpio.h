@@ -15,7 +15,7 @@
 #include <initstack/base.h>
 
 #define IST_PATH_MAX 4096 /* Linux PATH_MAX: namesize counts the NUL */
-#define IST_CPIO_HEADER 110
+#define IST_CPIO_HDR_SIZE 110
 
 /* File types as in st_mode (S_IFMT bits). */
 #define IST_S_IFMT 0170000
@@ -58,13 +58,19 @@ struct ist_cpio_ops {
 };
 
 enum ist_cpio_state {
-	IST_CPIO_START = 0x43504f31, /* first value is a magic: garbage is rejected */
-	IST_CPIO_HEADER_COLLECT,
+	/*
+	 * RESET -> HEADER -> NAME -> NAME_PAD -> BODY -> PAD -> RESET
+	 *                                     `-> TARGET (symlink) -> PAD
+	 * FAILED is sticky. The first value is a magic so a garbage state is
+	 * rejected.
+	 */
+	IST_CPIO_RESET = 0x43504f31, /* between members: skipping NUL padding */
+	IST_CPIO_HEADER,
 	IST_CPIO_NAME,
+	IST_CPIO_NAME_PAD,
 	IST_CPIO_TARGET,
 	IST_CPIO_BODY,
 	IST_CPIO_PAD,
-	IST_CPIO_RESET, /* between members: skipping NUL padding */
 	IST_CPIO_FAILED,
 };
 
@@ -79,14 +85,13 @@ struct ist_cpio_reader {
 	struct ist_cpio_ops ops;
 	uint64_t pos;           /* bytes consumed from this stream */
 	uint64_t remain;        /* bytes left in the current structure */
+	uint64_t end;           /* position after the last complete member */
 	uint32_t sum;           /* running 070702 checksum */
 	size_t have;            /* bytes collected into buf */
 	struct ist_cpio_entry e;
 	uint32_t namesize;      /* including NUL */
-	uint32_t pad;           /* padding after name or body */
-	bool skip_body;         /* body is not delivered */
 	unsigned members;       /* entries seen */
-	char hdr[IST_CPIO_HEADER];
+	char hdr[IST_CPIO_HDR_SIZE];
 	char name[IST_PATH_MAX + 4];
 	char target[IST_PATH_MAX + 4];
 	struct ist_error err;

@@ -1,6 +1,6 @@
 /*
  * A small freestanding formatter for messages (no libc in the core).
- * Supported: %% %c %s %.*s %d %u %x %lld %llu %llx %zu, a width with optional
+ * Supported: %% %c %s %.*s %d %u %o %x %lld %llu %llx %zu, a width with optional
  * '0' flag for the integer conversions. The output is always NUL-terminated
  * and silently cut at `size`; the return value is the length written.
  */

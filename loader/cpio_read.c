@@ -9,7 +9,7 @@
 
 #include "shim.h"
 
-static const char *const field_names[13] = {
+static const char field_names[13][10] = {
 	"ino", "mode", "uid", "gid", "nlink", "mtime", "filesize",
 	"devmajor", "devminor", "rdevmajor", "rdevminor", "namesize", "check",
 };

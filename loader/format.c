@@ -72,7 +72,7 @@ size_t ist_vformat(char *buf, size_t size, const char *fmt, ist_va_list ap)
 			const char *s = ist_va_arg(ap, const char *);
 			if (!s)
 				s = "(null)";
-			for (int i = 0; s[i] && (prec < 0 || i < prec); i++)
+			for (int i = 0; (prec < 0 || i < prec) && s[i]; i++)
 				put(&o, s[i]);
 			break;
 		}

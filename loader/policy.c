@@ -10,11 +10,11 @@ static bool eq(const char *s, size_t len, const char *lit)
 	return n == len && !memcmp(s, lit, n);
 }
 
-static const char *const role_names[] = { "early", "kernel", "extra", "deferred" };
-static const char *const class_names[IST_EV_COUNT] = {
+static const char role_names[][9] = { "early", "kernel", "extra", "deferred" };
+static const char class_names[IST_EV_COUNT][15] = {
 	"overwrite", "type-change", "dropped", "symlink-parent", "protected", "early",
 };
-static const char *const action_names[] = { "allow", "warn", "error" };
+static const char action_names[][6] = { "allow", "warn", "error" };
 
 const char *ist_role_name(enum ist_role r)
 {

@@ -84,7 +84,7 @@ struct ist_tree {
 	const struct ist_cpio_entry *entry; /* the entry being applied */
 };
 
-static const char *const err_names[] = {
+static const char err_names[][56] = {
 	"", "a parent directory is missing", "a parent component is not a directory",
 	"too many levels of symlinks in the parent components", "a name component is over 255 bytes",
 };

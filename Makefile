@@ -38,7 +38,7 @@ LIBCORE   := $(BUILD)/libinitstack.a
 
 .SECONDARY:
 .PHONY: all core cli tests check deps fuzz fuzzers bench demo clean freestanding asan
-all: cli tests
+all: cli tests efi
 
 core: $(LIBCORE)
 cli: $(BUILD)/initstack
@@ -88,6 +88,8 @@ $(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+include efi/efi.mk
+
 # ---- variants -------------------------------------------------------------
 
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -103,6 +105,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory freestanding
+	$(Q)$(MAKE) --no-print-directory efi
 	$(Q)tests/run.sh
 
 # ---- fuzzing (libFuzzer, clang) -------------------------------------------

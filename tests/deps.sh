@@ -4,7 +4,8 @@ set -eu
 PKGS="gcc make clang libclang-rt-14-dev llvm binutils
 zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
 cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static jq
-libdeflate-dev libdeflate-tools libisal-dev zopfli"
+libdeflate-dev libdeflate-tools libisal-dev zopfli
+gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi"
 
 missing=""
 for p in $PKGS; do
@@ -18,6 +19,6 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >/dev/null

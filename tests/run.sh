@@ -54,7 +54,7 @@ for variant in host asan; do
 	done
 done
 
-for s in tests/boot/*.sh; do
+for s in tests/efi/*.sh tests/boot/*.sh; do
 	[ -f "$s" ] || continue
 	run "${s#tests/}" bash "$s"
 done

@@ -1,0 +1,47 @@
+/* The EFI front end's shared helpers: console, pages, files. */
+#ifndef INITSTACK_EFI_UTIL_H
+#define INITSTACK_EFI_UTIL_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include <initstack/base.h>
+
+/* From efi/mem.c and libgnuefi (the core needs them too). */
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Print a line (core formatter, ASCII) on the console; serial mirrors it. */
+void say(const char *fmt, ...);
+
+/* A run of pages from AllocatePages; `size` is what the caller asked for. */
+struct pages {
+	EFI_PHYSICAL_ADDRESS addr;
+	UINTN npages;
+	UINTN size;
+};
+EFI_STATUS pages_alloc(struct pages *pg, UINTN size);
+void pages_free(struct pages *pg);
+static inline void *pages_ptr(const struct pages *pg)
+{
+	return (void *)(UINTN)pg->addr;
+}
+
+/* The root directory of the volume the loader was loaded from. */
+EFI_STATUS volume_root(EFI_HANDLE image, EFI_FILE_HANDLE *root, struct ist_error *err);
+
+/*
+ * Read a whole file (path with '/' separators, relative to the volume root)
+ * into pages, in bounded chunks, with a progress line for large files.
+ * On failure `err` says which file and what went wrong.
+ */
+EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
+		     struct ist_error *err);
+
+/* Allocator hooks for the core, on AllocatePool. */
+extern const struct ist_alloc efi_alloc;
+
+/* ASCII <-> UCS-2 for paths and options; false if it does not fit. */
+bool ascii_to_ucs2(const char *s, CHAR16 *out, UINTN cap);
+bool ucs2_to_ascii(const CHAR16 *s, UINTN len, char *out, UINTN cap);
+
+#endif

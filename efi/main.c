@@ -1,0 +1,217 @@
+/*
+ * initstack.efi: read the boot entry, load the kernel and the stack of
+ * archives from the loader's volume, validate them with the core, hand the
+ * kernel one initrd through LoadFile2 and start it. Every failure ends in
+ * one line on the console and then the entry's `loader-error` action.
+ */
+#include <initstack/entry.h>
+#include <initstack/format.h>
+#include <initstack/tree.h>
+
+#include "efi-util.h"
+#include "initrd.h"
+#include "linux.h"
+#include "stack.h"
+
+#define ENTRY_DEFAULT "initstack.conf"
+#define PATH_MAX_ 512
+
+struct boot {
+	EFI_HANDLE image;
+	EFI_FILE_HANDLE root;
+	char entry_path[PATH_MAX_];
+	struct pages entry_file, kernel;
+	struct pages archive[IST_ENTRY_MAX_ARCHIVES];
+	struct ist_entry entry;
+	bool entry_ok;
+	struct efi_stack stack;
+	struct initrd initrd;
+	char cmdline[IST_ENTRY_OPTIONS_MAX + 64];
+	struct ist_error err;
+};
+
+/* `entry=PATH` from our load options, if given. */
+static bool entry_from_options(EFI_LOADED_IMAGE *li, char *out, UINTN cap)
+{
+	if (!li->LoadOptions || li->LoadOptionsSize < 2 * sizeof(CHAR16))
+		return false;
+	const CHAR16 *o = li->LoadOptions;
+	UINTN n = li->LoadOptionsSize / sizeof(CHAR16);
+	for (UINTN i = 0; i + 6 <= n; i++) {
+		if ((i == 0 || o[i - 1] == L' ') && o[i] == L'e' && o[i + 1] == L'n' &&
+		    o[i + 2] == L't' && o[i + 3] == L'r' && o[i + 4] == L'y' && o[i + 5] == L'=') {
+			UINTN s = i + 6, e = s;
+			while (e < n && o[e] && o[e] != L' ')
+				e++;
+			UINTN k = 0;
+			for (UINTN j = s; j < e && k + 1 < cap; j++)
+				out[k++] = o[j] == L'\\' ? '/' : (char)o[j];
+			out[k] = '\0';
+			return k > 0;
+		}
+	}
+	return false;
+}
+
+/* initstack.conf beside our own image (its file path's directory). */
+static void entry_beside_image(EFI_LOADED_IMAGE *li, char *out, UINTN cap)
+{
+	UINTN k = 0;
+	for (EFI_DEVICE_PATH *dp = li->FilePath; dp && !IsDevicePathEnd(dp); dp = NextDevicePathNode(dp)) {
+		if (DevicePathType(dp) != MEDIA_DEVICE_PATH || DevicePathSubType(dp) != MEDIA_FILEPATH_DP)
+			continue;
+		const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)dp)->PathName;
+		UINTN len = (DevicePathNodeLength(dp) - 4) / sizeof(CHAR16);
+		if (k && out[k - 1] != '/' && k + 1 < cap)
+			out[k++] = '/';
+		for (UINTN i = 0; i < len && name[i] && k + 1 < cap; i++)
+			out[k++] = name[i] == L'\\' ? '/' : (char)name[i];
+	}
+	while (k && out[k - 1] != '/')
+		k--; /* drop the image's own name */
+	const char *def = ENTRY_DEFAULT;
+	for (UINTN i = 0; def[i] && k + 1 < cap; i++)
+		out[k++] = def[i];
+	out[k] = '\0';
+}
+
+static EFI_STATUS load_entry(struct boot *b)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+	EFI_STATUS s = BS->HandleProtocol(b->image, &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(s)) {
+		ist_fail(&b->err, IST_UNSUPPORTED, 0, "cannot find the loader's own image");
+		return s;
+	}
+	if (!entry_from_options(li, b->entry_path, sizeof b->entry_path))
+		entry_beside_image(li, b->entry_path, sizeof b->entry_path);
+	s = volume_root(b->image, &b->root, &b->err);
+	if (EFI_ERROR(s))
+		return s;
+	s = file_read(b->root, b->entry_path, &b->entry_file, &b->err);
+	if (EFI_ERROR(s))
+		return s;
+	if (ist_entry_parse(&b->entry, b->entry_path, pages_ptr(&b->entry_file), b->entry_file.size,
+			    &b->err))
+		return EFI_LOAD_ERROR;
+	b->entry_ok = true;
+	return EFI_SUCCESS;
+}
+
+/* A file named on line `line` of the entry; errors say where it was named. */
+static EFI_STATUS read_named(struct boot *b, const char *path, unsigned line, struct pages *out)
+{
+	EFI_STATUS s = file_read(b->root, path, out, &b->err);
+	if (EFI_ERROR(s)) {
+		struct ist_error inner = b->err;
+		ist_fail(&b->err, inner.status, inner.offset, "%s:%u: %s", b->entry_path, line, inner.msg);
+	}
+	return s;
+}
+
+static EFI_STATUS load_files(struct boot *b)
+{
+	struct ist_entry *e = &b->entry;
+	EFI_STATUS s = read_named(b, e->linux_image.path, e->linux_image.line, &b->kernel);
+	if (EFI_ERROR(s))
+		return s;
+	for (unsigned i = 0; i < e->narchive; i++) {
+		const struct ist_entry_archive *a = &e->archive[i];
+		s = read_named(b, a->path, a->line, &b->archive[i]);
+		if (EFI_ERROR(s))
+			return s;
+		if (a->has_sha256) {
+			uint8_t d[IST_SHA256_SIZE];
+			ist_sha256(pages_ptr(&b->archive[i]), b->archive[i].size, d);
+			if (memcmp(d, a->sha256, sizeof d)) {
+				char want[IST_SHA256_HEX], got[IST_SHA256_HEX];
+				ist_fail(&b->err, IST_POLICY, 0, "%s: sha256 %s, but %s:%u says %s", a->path,
+					 ist_sha256_hex(d, got), b->entry_path, a->sha256_line,
+					 ist_sha256_hex(a->sha256, want));
+				return EFI_SECURITY_VIOLATION;
+			}
+		}
+	}
+	return EFI_SUCCESS;
+}
+
+static void free_all(struct boot *b)
+{
+	initrd_uninstall(&b->initrd);
+	efi_stack_free(&b->stack);
+	for (unsigned i = 0; i < IST_ENTRY_MAX_ARCHIVES; i++)
+		pages_free(&b->archive[i]);
+	pages_free(&b->kernel);
+	pages_free(&b->entry_file);
+	if (b->root)
+		b->root->Close(b->root);
+	b->root = NULL;
+}
+
+static EFI_STATUS boot(struct boot *b)
+{
+	EFI_STATUS s;
+	s = load_entry(b);
+	if (EFI_ERROR(s))
+		return s;
+	struct ist_entry *e = &b->entry;
+	say("initstack: %s: %s", b->entry_path, e->title ? e->title : e->linux_image.path);
+	if (ist_entry_check_arch(e, b->entry_path, "x64", &b->err))
+		return EFI_UNSUPPORTED;
+	s = load_files(b);
+	if (EFI_ERROR(s))
+		return s;
+	s = efi_stack_build(&b->stack, e, b->archive, &b->initrd, &b->err);
+	if (EFI_ERROR(s))
+		return s;
+	size_t len;
+	if (ist_entry_cmdline(e, b->cmdline, sizeof b->cmdline, &len)) {
+		ist_fail(&b->err, IST_INVALID, 0, "the kernel command line is too long");
+		return EFI_INVALID_PARAMETER;
+	}
+	s = initrd_install(&b->initrd);
+	if (s == EFI_ALREADY_STARTED) {
+		ist_fail(&b->err, IST_UNSUPPORTED, 0,
+			 "another initrd is already offered to the kernel (LoadFile2 on LINUX_EFI_INITRD_MEDIA_GUID)");
+		return s;
+	}
+	if (EFI_ERROR(s)) {
+		ist_fail(&b->err, IST_UNSUPPORTED, 0, "cannot offer the initrd (status %u)",
+			 (unsigned)(s & 0xffff));
+		return s;
+	}
+	say("initstack: starting %s with %u archive%s, initrd %u bytes: %s", e->linux_image.path,
+	    e->narchive, e->narchive == 1 ? "" : "s", (unsigned)initrd_size(&b->initrd), b->cmdline);
+	return linux_start(b->image, pages_ptr(&b->kernel), b->kernel.size, b->cmdline, &b->err);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	InitializeLib(image, systab);
+	struct boot *b = NULL;
+	if (BS->AllocatePool(EfiLoaderData, sizeof *b, (void **)&b) != EFI_SUCCESS) {
+		say("initstack: error: out of memory");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	SetMem(b, sizeof *b, 0);
+	b->image = image;
+	EFI_STATUS s = boot(b);
+	say("initstack: error: %s", b->err.msg[0] ? b->err.msg : "boot failed");
+	enum ist_loader_error action = b->entry_ok ? b->entry.loader_error : IST_LOADER_RETURN;
+	free_all(b);
+	BS->FreePool(b);
+	switch (action) {
+	case IST_LOADER_REBOOT:
+		say("initstack: rebooting (loader-error reboot)");
+		RT->ResetSystem(EfiResetCold, s, 0, NULL);
+		break;
+	case IST_LOADER_SHUTDOWN:
+		say("initstack: shutting down (loader-error shutdown)");
+		RT->ResetSystem(EfiResetShutdown, s, 0, NULL);
+		break;
+	case IST_LOADER_RETURN:
+		break;
+	}
+	say("initstack: returning to the firmware");
+	return EFI_ERROR(s) ? s : EFI_LOAD_ERROR;
+}

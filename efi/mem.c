@@ -1,0 +1,72 @@
+/*
+ * The memory primitives the core needs (see loader/shim.h). libgnuefi
+ * already defines memcpy and memset; memmove and memcmp come from here.
+ * Memory for the core: AllocatePool behind struct ist_alloc.
+ */
+#include "efi-util.h"
+
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if (d < s) {
+		while (n--)
+			*d++ = *s++;
+	} else if (d > s) {
+		while (n--)
+			d[n] = s[n];
+	}
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+static void *pool_alloc(void *user, size_t size)
+{
+	(void)user;
+	void *p = NULL;
+	if (BS->AllocatePool(EfiLoaderData, size, &p) != EFI_SUCCESS)
+		return NULL;
+	return p;
+}
+
+static void pool_free(void *user, void *p)
+{
+	(void)user;
+	if (p)
+		BS->FreePool(p);
+}
+
+const struct ist_alloc efi_alloc = { pool_alloc, pool_free, NULL };
+
+EFI_STATUS pages_alloc(struct pages *pg, UINTN size)
+{
+	pg->npages = EFI_SIZE_TO_PAGES(size ? size : 1);
+	pg->size = size;
+	pg->addr = 0;
+	EFI_STATUS s = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, pg->npages, &pg->addr);
+	if (EFI_ERROR(s)) {
+		pg->npages = 0;
+		pg->addr = 0;
+	}
+	return s;
+}
+
+void pages_free(struct pages *pg)
+{
+	if (pg->npages)
+		BS->FreePages(pg->addr, pg->npages);
+	pg->addr = 0;
+	pg->npages = 0;
+	pg->size = 0;
+}

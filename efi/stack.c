@@ -1,0 +1,242 @@
+/*
+ * The stack in the loader: validation through the core's archive reader
+ * and tree model, and the layout of the initrd the kernel receives.
+ */
+#include <initstack/archive.h>
+#include <initstack/cpio.h>
+#include <initstack/format.h>
+#include <initstack/sha256.h>
+#include <initstack/tree.h>
+
+#include "decode.h"
+#include "stack.h"
+
+#define SCRATCH (256u << 10)
+#define GENERATED_BASE (64u << 10)
+
+struct check {
+	const struct ist_entry *e;
+	struct ist_tree *tree;
+	unsigned index;
+};
+
+static int on_event(void *user, const struct ist_event *ev)
+{
+	struct check *c = user;
+	if (ev->action == IST_ACT_ALLOW)
+		return 0;
+	const char *path = c->e->archive[ev->archive].path;
+	if (ev->seg && ev->seg->kind == IST_SEG_COMPRESSED)
+		say("initstack: %s: %s: %s member at offset %llu, decoded offset %llu: \"%s\": %s: %s",
+		    ist_action_name(ev->action), path, ist_compression_name(ev->seg->comp),
+		    (unsigned long long)ev->seg->offset, (unsigned long long)ev->offset, ev->name,
+		    ist_event_class_name(ev->cls), ev->detail);
+	else
+		say("initstack: %s: %s: offset %llu: \"%s\": %s: %s", ist_action_name(ev->action), path,
+		    (unsigned long long)ev->offset, ev->name, ist_event_class_name(ev->cls), ev->detail);
+	return 0;
+}
+
+static int t_entry(void *u, const struct ist_segment *s, const struct ist_cpio_entry *e)
+{
+	return (int)ist_tree_entry(((struct check *)u)->tree, s, e);
+}
+
+static int t_data(void *u, const uint8_t *p, size_t n)
+{
+	return (int)ist_tree_data(((struct check *)u)->tree, p, n);
+}
+
+static int t_end(void *u, const struct ist_cpio_entry *e)
+{
+	return (int)ist_tree_entry_end(((struct check *)u)->tree, e);
+}
+
+static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, const struct pages *files,
+			   struct ist_error *err)
+{
+	struct check c = { .e = e };
+	struct ist_tree_config cfg;
+	ist_tree_config_default(&cfg);
+	cfg.policy = e->policy;
+	cfg.event = on_event;
+	cfg.user = &c;
+	if (ist_tree_new(&c.tree, &efi_alloc, &cfg, err))
+		return EFI_OUT_OF_RESOURCES;
+	static const struct ist_archive_ops ops = { t_entry, t_data, t_end, NULL, NULL };
+	struct ist_archive_ops o = ops;
+	o.user = &c;
+	struct ist_archive *a = NULL;
+	EFI_STATUS s = EFI_SUCCESS;
+	if (BS->AllocatePool(EfiLoaderData, sizeof *a, (void **)&a) != EFI_SUCCESS) {
+		ist_tree_free(c.tree);
+		ist_fail(err, IST_NO_MEMORY, 0, "out of memory for validation");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	for (unsigned i = 0; i < e->narchive && !EFI_ERROR(s); i++) {
+		const struct ist_entry_archive *ea = &e->archive[i];
+		if (ea->role == IST_ROLE_DEFERRED)
+			continue; /* handover checks these, under the same policy */
+		c.index = i;
+		ist_archive_init(a, &o, efi_decoder_open, NULL, pages_ptr(&st->scratch), SCRATCH);
+		ist_tree_begin(c.tree, i, ea->role);
+		enum ist_status r = ist_archive_feed(a, pages_ptr(&files[i]), files[i].size);
+		if (!r)
+			r = ist_archive_finish(a);
+		ist_tree_end(c.tree);
+		ist_archive_release(a);
+		if (r == IST_UNSUPPORTED) {
+			say("initstack: warn: %s: %s: not validated past this point", ea->path, a->err.msg);
+		} else if (r) {
+			const struct ist_error *te = ist_tree_error(c.tree);
+			ist_fail(err, r, a->err.offset, "%s: %s", ea->path, te->status ? te->msg : a->err.msg);
+			s = EFI_LOAD_ERROR;
+		}
+	}
+	unsigned errors = ist_tree_count(c.tree, IST_ACT_ERROR);
+	if (!EFI_ERROR(s) && errors) {
+		ist_fail(err, IST_POLICY, 0, "the stack breaks the policy (%u error%s above)", errors,
+			 errors == 1 ? "" : "s");
+		s = EFI_SECURITY_VIOLATION;
+	}
+	BS->FreePool(a);
+	ist_tree_free(c.tree);
+	return s;
+}
+
+/* ---- the /.initstack/ wrapper for deferred archives ------------------ */
+
+struct gen {
+	uint8_t *buf;
+	size_t size, len;
+	size_t mark;   /* start of the part being generated */
+	bool skip;     /* the archive's own bytes: counted, not copied */
+	struct initrd *ir;
+};
+
+static int gen_sink(void *user, const void *p, size_t n)
+{
+	struct gen *g = user;
+	if (g->skip)
+		return 0;
+	if (g->len + n > g->size)
+		return IST_NO_SPACE;
+	CopyMem(g->buf + g->len, (void *)p, n);
+	g->len += n;
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *b = p;
+	for (; *p; p++)
+		if (*p == '/')
+			b = p + 1;
+	return b;
+}
+
+static bool cut_part(struct gen *g)
+{
+	bool ok = g->len == g->mark || initrd_add(g->ir, g->buf + g->mark, g->len - g->mark);
+	g->mark = g->len;
+	return ok;
+}
+
+static EFI_STATUS wrap_deferred(struct efi_stack *st, const struct ist_entry *e,
+				const struct pages *files, struct initrd *ir, struct ist_error *err)
+{
+	UINTN size = GENERATED_BASE + e->ndeferred * 1024;
+	if (EFI_ERROR(pages_alloc(&st->generated, size))) {
+		ist_fail(err, IST_NO_MEMORY, 0, "out of memory for the deferred archives' headers");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	struct gen g = { .buf = pages_ptr(&st->generated), .size = size, .ir = ir };
+	/* The manifest first, in the same buffer, then the archive. */
+	char *man = (char *)g.buf;
+	size_t ml = ist_format(man, 4096, "initstack-manifest 1\n");
+	for (unsigned k = 0; k < e->policy.nprotect; k++)
+		ml += ist_format(man + ml, 4096, "protect %s\n", e->policy.protect[k]);
+	ml += ist_format(man + ml, 4096, "on-clash %s\nhandover-error %s\n",
+			 ist_action_name(e->policy.action[IST_EV_TYPE_CHANGE]),
+			 ist_handover_error_name(e->handover_error));
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->narchive; i++) {
+		if (e->archive[i].role != IST_ROLE_DEFERRED)
+			continue;
+		uint8_t d[IST_SHA256_SIZE];
+		char hex[IST_SHA256_HEX];
+		ist_sha256(pages_ptr(&files[i]), files[i].size, d);
+		enum ist_compression c = ist_compression_detect(pages_ptr(&files[i]), files[i].size);
+		ml += ist_format(man + ml, 4096 * 4 - ml, "deferred %02u-%s %llu %s %s\n", ++n,
+				 base_name(e->archive[i].path), (unsigned long long)files[i].size,
+				 ist_sha256_hex(d, hex), ist_compression_name(c));
+	}
+	g.len = g.mark = (ml + 3) & ~(size_t)3;
+	struct ist_cpio_writer w;
+	ist_cpio_writer_init(&w, gen_sink, &g);
+	struct ist_cpio_entry dir = { .mode = IST_S_IFDIR | 0700, .nlink = 2, .name = ".initstack", .namelen = 10 };
+	struct ist_cpio_entry ddir = { .mode = IST_S_IFDIR | 0700, .nlink = 2, .name = ".initstack/deferred", .namelen = 19 };
+	struct ist_cpio_entry mf = { .mode = IST_S_IFREG | 0400, .nlink = 1, .filesize = (uint32_t)ml,
+				     .name = ".initstack/manifest", .namelen = 19 };
+	if (ist_cpio_write_entry(&w, &dir) || ist_cpio_write_entry(&w, &ddir) ||
+	    ist_cpio_write_entry(&w, &mf) || ist_cpio_write_data(&w, man, ml))
+		goto fail;
+	n = 0;
+	for (unsigned i = 0; i < e->narchive; i++) {
+		if (e->archive[i].role != IST_ROLE_DEFERRED)
+			continue;
+		if (files[i].size > 0xffffffffu) {
+			ist_fail(err, IST_LIMIT, 0, "%s: over 4 GiB, too large for a newc member",
+				 e->archive[i].path);
+			return EFI_BAD_BUFFER_SIZE;
+		}
+		char name[300];
+		size_t nl = ist_format(name, sizeof name, ".initstack/deferred/%02u-%s", ++n,
+				       base_name(e->archive[i].path));
+		struct ist_cpio_entry f = { .mode = IST_S_IFREG | 0400, .nlink = 1,
+					    .filesize = (uint32_t)files[i].size, .name = name, .namelen = nl };
+		if (ist_cpio_write_entry(&w, &f) || !cut_part(&g))
+			goto fail;
+		/* The archive's bytes travel as their own part; the initrd pads
+		 * them to 4 bytes, which is where the writer's padding goes. */
+		g.skip = true;
+		enum ist_status r = ist_cpio_write_data(&w, pages_ptr(&files[i]), files[i].size);
+		g.skip = false;
+		if (r || !initrd_add(ir, pages_ptr(&files[i]), files[i].size))
+			goto fail;
+	}
+	if (ist_cpio_write_trailer(&w) || !cut_part(&g))
+		goto fail;
+	return EFI_SUCCESS;
+fail:
+	ist_fail(err, IST_LIMIT, 0, "cannot lay out the deferred archives: %s",
+		 w.err.msg[0] ? w.err.msg : "too many parts");
+	return EFI_BAD_BUFFER_SIZE;
+}
+
+EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
+			   const struct pages *files, struct initrd *ir, struct ist_error *err)
+{
+	if (EFI_ERROR(pages_alloc(&st->scratch, SCRATCH))) {
+		ist_fail(err, IST_NO_MEMORY, 0, "out of memory for validation");
+		return EFI_OUT_OF_RESOURCES;
+	}
+	EFI_STATUS s = validate(st, e, files, err);
+	if (EFI_ERROR(s))
+		return s;
+	for (unsigned i = 0; i < e->narchive; i++)
+		if (e->archive[i].role != IST_ROLE_DEFERRED &&
+		    !initrd_add(ir, pages_ptr(&files[i]), files[i].size)) {
+			ist_fail(err, IST_LIMIT, 0, "too many initrd parts");
+			return EFI_BAD_BUFFER_SIZE;
+		}
+	if (e->ndeferred)
+		return wrap_deferred(st, e, files, ir, err);
+	return EFI_SUCCESS;
+}
+
+void efi_stack_free(struct efi_stack *st)
+{
+	pages_free(&st->scratch);
+	pages_free(&st->generated);
+}

@@ -1,0 +1,25 @@
+#ifndef INITSTACK_EFI_STACK_H
+#define INITSTACK_EFI_STACK_H
+
+#include <initstack/entry.h>
+
+#include "efi-util.h"
+#include "initrd.h"
+
+/* What the loader generates around the archives: the /.initstack/ headers
+ * and manifest for deferred archives, and decode buffers. */
+struct efi_stack {
+	struct pages scratch;   /* decoder output for validation */
+	struct pages generated; /* /.initstack/ headers and manifest */
+};
+
+/*
+ * Validate the non-deferred archives with the core (events under the
+ * entry's policy), then lay out the initrd: the archives in order, the
+ * deferred ones wrapped as /.initstack/deferred/NN-NAME with a manifest.
+ */
+EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
+			   const struct pages *files, struct initrd *ir, struct ist_error *err);
+void efi_stack_free(struct efi_stack *st);
+
+#endif

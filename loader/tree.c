@@ -1,399 +1,64 @@
 /*
  * The stack model: archives applied to a model rootfs exactly as
- * init/initramfs.c applies them to the real one. Each entry is first
- * resolved and judged (the events it raises), then applied unless it is
- * refused (a deferred archive's entry that the policy calls an error).
+ * init/initramfs.c applies them to the real one — do_name() and
+ * do_symlink() transcribed onto the model's system calls (tree_fs.c), so
+ * every quirk of the kernel (chown through a trailing '/', a hard link whose
+ * first name is now a symlink, uid -1 meaning "unchanged") falls out of the
+ * same rules. Before an entry is applied, a pre-pass finds where it would
+ * write and judges that by the policy: a deferred archive's entry that the
+ * policy calls an error is refused, as handover refuses it.
  */
 #include <initstack/format.h>
-#include <initstack/tree.h>
 
-#include "shim.h"
+#include "tree_int.h"
 
-#define NAME_MAX_ 255
-#define MAX_FOLLOW 40
-#define MAX_PENDING 6
-#define DETAIL 300
 #define ACPI_MAX 64
 
-struct inode {
-	uint32_t mode, uid, gid, mtime, rmaj, rmin;
-	uint64_t size;
-	uint8_t sha[IST_SHA256_SIZE];
-	char *target;
-	unsigned nlink;
-	unsigned archive;
-	unsigned protected_names; /* names of this inode under a protected prefix */
-	struct node *first;
+static const char err_names[][48] = {
+	[E_OK] = "",
+	[E_NOENT] = "a parent directory is missing",
+	[E_NOTDIR] = "a parent component is not a directory",
+	[E_LOOP] = "too many levels of symlinks",
+	[E_NAMETOOLONG] = "a name component is over 255 bytes",
+	[E_EXIST] = "the name exists",
+	[E_ISDIR] = "the name is a directory",
+	[E_NOTEMPTY] = "the directory is not empty",
+	[E_PERM] = "not permitted",
+	[E_BUSY] = "the name is the root or \".\"",
+	[E_NOMEM] = "out of memory",
 };
 
-struct node {
-	struct node *parent, *child, *next;
-	struct inode *ino;
-	size_t namelen;
-	char name[];
-};
-
-struct link {
-	struct link *next;
-	uint32_t ino, major, minor, type;
-	char name[];
-};
-
-struct pending {
-	enum ist_event_class cls;
-	char detail[DETAIL];
-};
-
-/* The outcome of resolving an entry's name. */
-struct res {
-	int err;             /* 0 or one of the E* below */
-	struct node *dir;    /* directory that holds the last component */
-	struct node *node;   /* what is there now (not following a final symlink) */
-	const char *last;
-	size_t lastlen;
-	bool dot;            /* last is ".", ".." or the root itself */
-	bool trailing_slash;
-	bool via_symlink;
-	char via[DETAIL];    /* the first symlink followed */
-};
-enum { E_NOENT = 1, E_NOTDIR, E_LOOP, E_NAMETOOLONG };
-
-struct ist_tree {
-	struct ist_alloc a;
-	struct ist_tree_config cfg;
-	struct node *root;
-	struct link *links;
-	unsigned archive;
-	enum ist_role role;
-	bool stack_leading, archive_compressed;
-	unsigned acpi_tables;
-	/* the regular file being written */
-	struct inode *cur;
-	bool keep_content;
-	struct ist_sha256 sha;
-	uint64_t written;
-	unsigned counts[3];
-	struct pending pend[MAX_PENDING];
-	unsigned npend;
-	struct ist_error err;
-	char work[2][2 * IST_PATH_MAX + 8];
-	char link_work[2][2 * IST_PATH_MAX + 8]; /* resolving a hard link's first name */
-	char path[2 * IST_PATH_MAX + 8];
-	char other[2 * IST_PATH_MAX + 8];
-	char given[IST_PATH_MAX + 8];
-	const struct ist_cpio_entry *entry; /* the entry being applied */
-};
-
-static const char err_names[][56] = {
-	"", "a parent directory is missing", "a parent component is not a directory",
-	"too many levels of symlinks in the parent components", "a name component is over 255 bytes",
-};
-
-/* ---- memory ---------------------------------------------------------- */
-
-static void *get(struct ist_tree *t, size_t n)
+static const char *why(int e)
 {
-	void *p = t->a.alloc(t->a.user, n);
-	if (!p && !t->err.status)
-		ist_fail(&t->err, IST_NO_MEMORY, 0, "out of memory (%zu bytes) in the tree model", n);
-	return p;
-}
-
-static void put(struct ist_tree *t, void *p)
-{
-	if (p && t->a.free)
-		t->a.free(t->a.user, p);
-}
-
-static struct inode *new_inode(struct ist_tree *t, uint32_t mode)
-{
-	struct inode *i = get(t, sizeof *i);
-	if (!i)
-		return NULL;
-	memset(i, 0, sizeof *i);
-	i->mode = mode;
-	i->archive = t->archive;
-	return i;
-}
-
-static void drop_inode_ref(struct ist_tree *t, struct inode *i)
-{
-	if (--i->nlink)
-		return;
-	put(t, i->target);
-	put(t, i);
-}
-
-/* ---- nodes ----------------------------------------------------------- */
-
-static struct node *lookup(struct node *dir, const char *name, size_t len)
-{
-	for (struct node *c = dir->child; c; c = c->next)
-		if (c->namelen == len && !memcmp(c->name, name, len))
-			return c;
-	return NULL;
-}
-
-static size_t node_path(const struct node *n, char *buf, size_t size)
-{
-	if (!n->parent) {
-		buf[0] = '/';
-		buf[1] = '\0';
-		return 1;
-	}
-	size_t len = 0;
-	for (const struct node *m = n; m->parent; m = m->parent)
-		len += 1 + m->namelen;
-	if (len + 1 > size)
-		len = size - 1; /* cannot happen: depth is bounded by PATH_MAX */
-	size_t end = len;
-	buf[end] = '\0';
-	for (const struct node *m = n; m->parent && end; m = m->parent) {
-		size_t k = IST_MIN(m->namelen, end - 1);
-		end -= k;
-		memcpy(buf + end, m->name + (m->namelen - k), k);
-		buf[--end] = '/';
-	}
-	return len;
-}
-
-static bool under_protect(struct ist_tree *t, const struct node *n)
-{
-	char buf[2 * IST_PATH_MAX + 8];
-	size_t len = node_path(n, buf, sizeof buf);
-	return ist_policy_protected(&t->cfg.policy, buf, len);
-}
-
-static struct node *add_node(struct ist_tree *t, struct node *dir, const char *name, size_t len,
-			     struct inode *ino)
-{
-	struct node *n = get(t, sizeof *n + len + 1);
-	if (!n)
-		return NULL;
-	memset(n, 0, sizeof *n);
-	memcpy(n->name, name, len);
-	n->name[len] = '\0';
-	n->namelen = len;
-	n->parent = dir;
-	n->next = dir->child;
-	dir->child = n;
-	n->ino = ino;
-	ino->nlink++;
-	if (!ino->first)
-		ino->first = n;
-	if (under_protect(t, n))
-		ino->protected_names++;
-	return n;
-}
-
-static void remove_node(struct ist_tree *t, struct node *n)
-{
-	struct node **pp = &n->parent->child;
-	while (*pp != n)
-		pp = &(*pp)->next;
-	*pp = n->next;
-	struct inode *i = n->ino;
-	if (under_protect(t, n))
-		i->protected_names--;
-	if (i->first == n)
-		i->first = NULL;
-	drop_inode_ref(t, i);
-	put(t, n);
-}
-
-/* The kernel's clean_path(): rmdir or unlink an entry of another type. */
-static bool remove_existing(struct ist_tree *t, struct res *r)
-{
-	struct node *n = r->node;
-	if (!n || r->dot)
-		return false;
-	if ((n->ino->mode & IST_S_IFMT) == IST_S_IFDIR && n->child)
-		return false; /* rmdir fails on a non-empty directory */
-	remove_node(t, n);
-	r->node = NULL;
-	return true;
-}
-
-/* ---- path resolution, as the VFS walks a name relative to "/" -------- */
-
-static bool is_dot(const char *c, size_t n)
-{
-	return n == 1 && c[0] == '.';
-}
-
-static bool is_dotdot(const char *c, size_t n)
-{
-	return n == 2 && c[0] == '.' && c[1] == '.';
-}
-
-static void resolve(struct ist_tree *t, const char *name, struct res *r,
-		    char (*work)[2 * IST_PATH_MAX + 8])
-{
-	memset(r, 0, sizeof *r);
-	int w = 0;
-	size_t nl = ist_strlen(name);
-	memcpy(work[0], name, nl + 1);
-	const char *p = work[0];
-	struct node *cur = t->root;
-	unsigned follows = 0;
-	if (!*p) {
-		r->err = E_NOENT;
-		return;
-	}
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			/* "/" alone, or a walk that ended on a directory */
-			r->dir = cur->parent ? cur->parent : cur;
-			r->node = cur;
-			r->dot = true;
-			r->last = ".";
-			r->lastlen = 1;
-			return;
-		}
-		const char *c = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - c);
-		const char *q = p;
-		while (*q == '/')
-			q++;
-		bool last = !*q;
-		if (n > NAME_MAX_) {
-			r->err = E_NAMETOOLONG;
-			return;
-		}
-		if (last) {
-			r->trailing_slash = *p == '/';
-			r->last = c;
-			r->lastlen = n;
-			if (is_dot(c, n) || is_dotdot(c, n)) {
-				struct node *d = is_dot(c, n) || !cur->parent ? cur : cur->parent;
-				r->dir = d->parent ? d->parent : d;
-				r->node = d;
-				r->dot = true;
-			} else {
-				r->dir = cur;
-				r->node = lookup(cur, c, n);
-			}
-			return;
-		}
-		if (is_dot(c, n))
-			continue;
-		if (is_dotdot(c, n)) {
-			if (cur->parent)
-				cur = cur->parent;
-			continue;
-		}
-		struct node *ch = lookup(cur, c, n);
-		if (!ch) {
-			r->err = E_NOENT;
-			return;
-		}
-		uint32_t type = ch->ino->mode & IST_S_IFMT;
-		if (type == IST_S_IFDIR) {
-			cur = ch;
-			continue;
-		}
-		if (type != IST_S_IFLNK) {
-			r->err = E_NOTDIR;
-			return;
-		}
-		if (++follows > MAX_FOLLOW) {
-			r->err = E_LOOP;
-			return;
-		}
-		const char *tg = ch->ino->target;
-		if (!r->via_symlink) {
-			char lp[IST_PATH_MAX + 8];
-			node_path(ch, lp, sizeof lp);
-			ist_format(r->via, sizeof r->via, "%.*s -> %.*s", 120, lp, 120, tg);
-		}
-		r->via_symlink = true;
-		if (!*tg) {
-			r->err = E_NOENT;
-			return;
-		}
-		/* continue with target + "/" + rest in the other buffer */
-		size_t tl = ist_strlen(tg), rl = ist_strlen(p);
-		char *nb = work[w ^ 1];
-		if (tl + 1 + rl + 1 > sizeof t->work[0]) {
-			r->err = E_NAMETOOLONG;
-			return;
-		}
-		memcpy(nb, tg, tl);
-		nb[tl] = '/';
-		memcpy(nb + tl + 1, p, rl + 1);
-		w ^= 1;
-		p = nb;
-		if (tg[0] == '/')
-			cur = t->root;
-	}
-}
-
-/* The absolute path where the last component lands. */
-static size_t landing_path(struct ist_tree *t, const struct res *r, char *buf, size_t size)
-{
-	if (r->dot)
-		return node_path(r->node, buf, size);
-	size_t n = node_path(r->dir, buf, size);
-	if (n == 1)
-		n = 0;
-	size_t k = IST_MIN(r->lastlen, size - n - 2);
-	buf[n] = '/';
-	memcpy(buf + n + 1, r->last, k);
-	buf[n + 1 + k] = '\0';
-	(void)t;
-	return n + 1 + k;
-}
-
-/* The archive name, normalised lexically (no symlinks): "/a/b". */
-static size_t lexical(const char *name, char *out, size_t size)
-{
-	size_t o = 0;
-	const char *p = name;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *c = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - c);
-		if (is_dot(c, n))
-			continue;
-		if (is_dotdot(c, n)) {
-			while (o && out[o - 1] != '/')
-				o--;
-			if (o)
-				o--;
-			continue;
-		}
-		if (o + 1 + n + 1 > size)
-			break;
-		out[o++] = '/';
-		memcpy(out + o, c, n);
-		o += n;
-	}
-	if (!o)
-		out[o++] = '/';
-	out[o] = '\0';
-	return o;
+	return (unsigned)e < IST_ARRAY_SIZE(err_names) ? err_names[e] : "error";
 }
 
 /* ---- events ---------------------------------------------------------- */
 
-static void note(struct ist_tree *t, enum ist_event_class cls, const char *fmt, ...)
+static void note_v(struct ist_tree *t, enum ist_event_class cls, bool predicted, const char *fmt,
+		   ist_va_list ap)
 {
 	if (t->npend == MAX_PENDING)
 		return;
 	struct pending *pe = &t->pend[t->npend++];
 	pe->cls = cls;
+	pe->predicted = predicted;
+	ist_vformat(pe->detail, sizeof pe->detail, fmt, ap);
+}
+
+static void note(struct ist_tree *t, enum ist_event_class cls, const char *fmt, ...)
+{
 	ist_va_list ap;
 	ist_va_start(ap, fmt);
-	ist_vformat(pe->detail, sizeof pe->detail, fmt, ap);
+	note_v(t, cls, false, fmt, ap);
+	ist_va_end(ap);
+}
+
+static void predict(struct ist_tree *t, enum ist_event_class cls, const char *fmt, ...)
+{
+	ist_va_list ap;
+	ist_va_start(ap, fmt);
+	note_v(t, cls, true, fmt, ap);
 	ist_va_end(ap);
 }
 
@@ -407,9 +72,22 @@ static bool refused(struct ist_tree *t)
 	return false;
 }
 
+/* Keep what the pre-pass found for sure; its predictions give way to what happens. */
+static void drop_predictions(struct ist_tree *t)
+{
+	unsigned o = 0;
+	for (unsigned i = 0; i < t->npend; i++)
+		if (!t->pend[i].predicted)
+			t->pend[o++] = t->pend[i];
+	t->npend = o;
+}
+
 static enum ist_status flush_events(struct ist_tree *t, const struct ist_segment *s,
 				    const struct ist_cpio_entry *e, const char *path, bool applied)
 {
+	for (unsigned i = 0; i < t->npend; i++)
+		if (t->pend[i].cls == IST_EV_DROPPED)
+			applied = false; /* the kernel did not write it after all */
 	for (unsigned i = 0; i < t->npend; i++) {
 		struct pending *pe = &t->pend[i];
 		enum ist_action act = t->cfg.policy.action[pe->cls];
@@ -425,7 +103,7 @@ static enum ist_status flush_events(struct ist_tree *t, const struct ist_segment
 			.name = e->name,
 			.path = path,
 			.detail = pe->detail,
-			.applied = applied && pe->cls != IST_EV_DROPPED,
+			.applied = applied,
 		};
 		if (t->cfg.event(t->cfg.user, &ev)) {
 			t->npend = 0;
@@ -465,39 +143,335 @@ static struct origin origin_of(const struct inode *i)
 	return o;
 }
 
-/* ---- policy checks on an entry --------------------------------------- */
+/* ---- the pre-pass: where the entry would write, judged by the policy -- */
 
 static bool owner(const struct ist_tree *t)
 {
 	return t->role == IST_ROLE_EARLY || t->role == IST_ROLE_KERNEL;
 }
 
-static void check_protected(struct ist_tree *t, const struct res *r, const char *landing,
-			    size_t llen)
+static bool protected_path(struct ist_tree *t, const char *p, size_t len)
 {
+	return ist_policy_protected(&t->cfg.policy, p, len);
+}
+
+static struct link *find_link(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	for (struct link *l = t->links; l; l = l->next)
+		if (l->ino == e->ino && l->major == e->devmajor && l->minor == e->devminor &&
+		    l->type == (e->mode & IST_S_IFMT))
+			return l;
+	return NULL;
+}
+
+static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	uint32_t type = e->mode & IST_S_IFMT;
+	struct look l;
+	tree_walk_path(t, e->name, 0, 0, &l);
+	size_t llen = tree_look_path(&l, t->path, sizeof t->path);
+	if (l.err) {
+		tree_lexical(e->name, t->path, sizeof t->path);
+		return; /* dropped: the kernel writes nothing */
+	}
+	if (l.via_symlink)
+		note(t, IST_EV_SYMLINK_PARENT, "a parent component is a symlink (%s): lands at %.*s",
+		     l.via, 200, t->path);
+	if (l.node && !l.dot) {
+		uint32_t old = tree_type(l.node);
+		bool full = tree_is_dir(l.node) && l.node->child;
+		if (old != type && full && type != IST_S_IFDIR)
+			predict(t, IST_EV_DROPPED, "%s over a non-empty directory", type_name(type));
+		else if (old != type && !(type == IST_S_IFDIR && l.slash))
+			predict(t, IST_EV_TYPE_CHANGE, "%s replaces a %s", type_name(type), type_name(old));
+	}
 	if (owner(t))
 		return;
-	const struct ist_cpio_entry *e = t->entry;
-	if (r->node && (r->node->ino->mode & IST_S_IFMT) == IST_S_IFDIR &&
-	    (e->mode & IST_S_IFMT) == IST_S_IFDIR && (r->node->ino->mode & 07777) == (e->mode & 07777) &&
-	    r->node->ino->uid == e->uid && r->node->ino->gid == e->gid)
-		return; /* an existing directory, unchanged: nothing is created or replaced */
-	const struct ist_policy *pol = &t->cfg.policy;
+	/* an existing directory, unchanged: nothing is created or replaced */
+	if (type == IST_S_IFDIR && l.node && tree_is_dir(l.node) &&
+	    (l.node->ino->mode & 07777) == (e->mode & 07777) && l.node->ino->uid == e->uid &&
+	    l.node->ino->gid == e->gid)
+		return;
 	char lex[IST_PATH_MAX + 8];
-	size_t xl = lexical(t->given, lex, sizeof lex);
-	if (ist_policy_protected(pol, landing, llen))
-		note(t, IST_EV_PROTECTED, "%s %.*s is under a protected prefix%s%s", ist_role_name(t->role),
-		     200, landing, r->via_symlink ? ", reached through symlink " : "",
-		     r->via_symlink ? r->via : "");
-	else if (ist_policy_protected(pol, lex, xl))
-		note(t, IST_EV_PROTECTED, "%s entry names %.*s under a protected prefix",
-		     ist_role_name(t->role), 200, lex);
-	else if (r->node && r->node->ino->protected_names &&
-		 (r->node->ino->mode & IST_S_IFMT) == IST_S_IFREG)
+	size_t xl = tree_lexical(e->name, lex, sizeof lex);
+	const char *role = ist_role_name(t->role);
+	if (protected_path(t, t->path, llen)) {
+		note(t, IST_EV_PROTECTED, "%s %.*s is under a protected prefix%s%s", role, 200, t->path,
+		     l.via_symlink ? ", reached through symlink " : "", l.via_symlink ? l.via : "");
+		return;
+	}
+	if (protected_path(t, lex, xl)) {
+		note(t, IST_EV_PROTECTED, "%s entry names %.*s under a protected prefix", role, 200, lex);
+		return;
+	}
+	if (l.node && tree_type(l.node) == IST_S_IFREG && l.node->ino->protected_names &&
+	    type == IST_S_IFREG) {
 		note(t, IST_EV_PROTECTED,
-		     "%.*s is a hard link of a protected file; writing it changes that file", 200,
-		     landing);
+		     "%.*s is a hard link of a protected file; writing it changes that file", 200, t->path);
+		return;
+	}
+	/* writes that follow a final symlink */
+	bool follows = l.node && tree_type(l.node) == IST_S_IFLNK &&
+		       ((l.slash && type != IST_S_IFREG && type != IST_S_IFLNK) ||
+			(type == IST_S_IFREG && e->nlink >= 2 && find_link(t, e)));
+	if (follows) {
+		struct look f;
+		tree_walk_path(t, e->name, L_FOLLOW, 0, &f);
+		size_t fl = tree_look_path(&f, t->other, sizeof t->other);
+		if (!f.err && protected_path(t, t->other, fl)) {
+			note(t, IST_EV_PROTECTED, "%s %.*s is a symlink into a protected prefix: %.*s", role,
+			     200, t->path, 200, t->other);
+			return;
+		}
+	}
+	if ((type == IST_S_IFREG || type == IST_S_IFCHR || type == IST_S_IFBLK ||
+	     type == IST_S_IFIFO || type == IST_S_IFSOCK) && e->nlink >= 2) {
+		struct link *k = find_link(t, e);
+		if (k) {
+			struct look o;
+			tree_walk_path(t, k->name, 0, 1, &o);
+			size_t ol = tree_look_path(&o, t->other, sizeof t->other);
+			if (!o.err && ((o.node && o.node->ino->protected_names) ||
+				       protected_path(t, t->other, ol)))
+				note(t, IST_EV_PROTECTED, "hard link %.*s to protected %.*s", 200, t->path,
+				     200, t->other);
+		}
+	}
 }
+
+/* ---- the kernel's do_name and do_symlink on the model ---------------- */
+
+static void reset_links(struct ist_tree *t)
+{
+	while (t->links) {
+		struct link *l = t->links;
+		t->links = l->next;
+		tree_put(t, l);
+	}
+}
+
+/* clean_path(): remove an entry of another type; false if a non-empty
+ * directory stays in the way. */
+static bool clean_path(struct ist_tree *t, const char *name, uint32_t mode, bool any)
+{
+	struct look l;
+	tree_walk_path(t, name, 0, 0, &l);
+	if (l.err || !l.node || l.dot)
+		return true;
+	uint32_t old = tree_type(l.node);
+	uint32_t type = mode & IST_S_IFMT;
+	if (!any && old == type)
+		return true;
+	struct origin from = origin_of(l.node->ino);
+	bool full = tree_is_dir(l.node) && l.node->child;
+	int rc = tree_is_dir(l.node) ? m_rmdir(t, name) : m_unlink(t, name);
+	if (rc)
+		return !full;
+	note(t, old == type ? IST_EV_OVERWRITE : IST_EV_TYPE_CHANGE, "%s replaces a %s from %s",
+	     type_name(type), type_name(old), from.text);
+	return true;
+}
+
+/*
+ * maybe_link(): 0 no link (the name is now registered), 1 linked to the
+ * first name, -1 the link failed (the entry is dropped).
+ */
+static int maybe_link(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	if (e->nlink < 2)
+		return 0;
+	struct link *l = find_link(t, e);
+	if (!l) {
+		l = tree_get(t, sizeof *l + e->namelen + 1);
+		if (!l)
+			return -1;
+		l->ino = e->ino;
+		l->major = e->devmajor;
+		l->minor = e->devminor;
+		l->type = e->mode & IST_S_IFMT;
+		memcpy(l->name, e->name, e->namelen + 1);
+		l->next = t->links;
+		t->links = l;
+		return 0;
+	}
+	clean_path(t, e->name, 0, true);
+	int rc = m_link(t, l->name, e->name);
+	if (rc) {
+		note(t, IST_EV_DROPPED, "hard link to \"%.*s\" fails: %s", 200, l->name,
+		     rc == E_NOENT ? "that name does not exist (any more)" :
+		     rc == E_PERM ? "it is a directory" : why(rc));
+		return -1;
+	}
+	return 1;
+}
+
+static void owner_mode(struct ist_tree *t, const struct ist_cpio_entry *e, bool follow)
+{
+	m_chown(t, e->name, e->uid, e->gid, follow);
+	if (follow)
+		m_chmod(t, e->name, e->mode);
+}
+
+static void do_file(struct ist_tree *t, const struct ist_cpio_entry *e, bool blocked)
+{
+	struct look before;
+	tree_walk_path(t, e->name, L_FOLLOW, 0, &before);
+	struct inode *was = before.err ? NULL : before.node ? before.node->ino : NULL;
+	struct origin from = was ? origin_of(was) : (struct origin){ "" };
+	bool was_link = false;
+	if (e->nlink >= 2) {
+		struct look l;
+		tree_walk_path(t, e->name, 0, 0, &l);
+		was_link = !l.err && l.node && tree_type(l.node) == IST_S_IFLNK;
+	}
+	int ml = maybe_link(t, e);
+	if (ml < 0)
+		return;
+	struct inode *i;
+	int rc = m_open_creat(t, e->name, ml != 1, e->mode, &i);
+	if (rc) {
+		if (rc == E_ISDIR && blocked)
+			note(t, IST_EV_DROPPED, "file over a non-empty directory (from %s): the kernel drops it",
+			     from.text);
+		else if (rc == E_ISDIR)
+			note(t, IST_EV_DROPPED, "file over a directory%s: the kernel drops it",
+			     before.slash ? " (the name ends in \"/\")" : "");
+		else if (rc == E_PERM)
+			note(t, IST_EV_DROPPED, "the name leads to a %s: the kernel opens it for writing",
+			     was ? type_name(was->mode) : "device");
+		else
+			note(t, IST_EV_DROPPED, "%s", why(rc));
+		return;
+	}
+	if (ml == 1) {
+		struct look l;
+		tree_walk_path(t, e->name, 0, 0, &l);
+		if (!l.err && l.node && tree_type(l.node) == IST_S_IFLNK)
+			note(t, IST_EV_SYMLINK_PARENT,
+			     "the hard link's first name is a symlink (%s): the data, mode and owner go to its target",
+			     l.node->ino->target);
+	} else if (was == i && !was_link && i->archive != ~0u) {
+		note(t, IST_EV_OVERWRITE, "file overwrites a file from %s%s", from.text,
+		     i->nlink > 1 ? " (and so its other hard links)" : "");
+	}
+	i->archive = t->archive;
+	if (e->uid != ID_KEEP)
+		i->uid = e->uid;
+	if (e->gid != ID_KEEP)
+		i->gid = e->gid;
+	i->mode = IST_S_IFREG | (e->mode & 07777);
+	i->mtime = e->mtime;
+	t->cur = i;
+	t->keep_content = ml == 1 && e->filesize == 0;
+	ist_sha256_init(&t->sha);
+	t->written = 0;
+}
+
+static void do_dir(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	struct look l;
+	tree_walk_path(t, e->name, L_FOLLOW, 0, &l);
+	struct inode *was = !l.err && l.node ? l.node->ino : NULL;
+	uint32_t old_mode = was ? was->mode : 0, old_uid = was ? was->uid : 0,
+		 old_gid = was ? was->gid : 0;
+	struct origin from = was ? origin_of(was) : (struct origin){ "" };
+	int rc = m_mkdir(t, e->name, e->mode);
+	if (rc && rc != E_EXIST) {
+		note(t, IST_EV_DROPPED, "%s", why(rc));
+		return;
+	}
+	int oc = m_chown(t, e->name, e->uid, e->gid, true);
+	m_chmod(t, e->name, e->mode);
+	if (rc == E_EXIST && oc) {
+		struct look here;
+		tree_walk_path(t, e->name, 0, 0, &here);
+		note(t, IST_EV_DROPPED, "a %s is there%s: the directory is not made",
+		     here.node ? type_name(here.node->ino->mode) : "file",
+		     l.slash || here.slash ? " (the name ends in \"/\")" : "");
+		return;
+	}
+	if (rc != E_EXIST || !was)
+		return;
+	if (l.via_symlink && l.slash)
+		note(t, IST_EV_SYMLINK_PARENT,
+		     "the name ends in \"/\" and is a symlink (%s): mode and owner go to its target", l.via);
+	uint32_t uid = e->uid == ID_KEEP ? old_uid : e->uid, gid = e->gid == ID_KEEP ? old_gid : e->gid;
+	if ((old_mode & 07777) != (e->mode & 07777) || old_uid != uid || old_gid != gid)
+		note(t, IST_EV_OVERWRITE, "%s from %s updated: mode %04o -> %04o, owner %u:%u -> %u:%u",
+		     type_name(old_mode), from.text, old_mode & 07777, e->mode & 07777, old_uid, old_gid,
+		     uid, gid);
+}
+
+static void do_node(struct ist_tree *t, const struct ist_cpio_entry *e, bool blocked)
+{
+	uint32_t type = e->mode & IST_S_IFMT;
+	if (maybe_link(t, e))
+		return;
+	int rc = m_mknod(t, e->name, e->mode, e->rdevmajor, e->rdevminor);
+	if (rc && rc != E_EXIST) {
+		note(t, IST_EV_DROPPED, "%s", why(rc));
+		return;
+	}
+	struct look l;
+	tree_walk_path(t, e->name, L_FOLLOW, 0, &l);
+	struct inode *there = !l.err && l.node ? l.node->ino : NULL;
+	if (rc == E_EXIST && there) {
+		struct origin from = origin_of(there);
+		if (blocked || (there->mode & IST_S_IFMT) != type)
+			note(t, IST_EV_DROPPED,
+			     "%s over a %s%s (from %s): mknod fails, and the %s takes its mode and owner",
+			     type_name(type), blocked ? "non-empty " : "", type_name(there->mode), from.text,
+			     type_name(there->mode));
+		else
+			note(t, IST_EV_OVERWRITE,
+			     "%s exists (from %s): mknod fails, its device number stays, mode and owner are updated",
+			     type_name(type), from.text);
+	}
+	owner_mode(t, e, true);
+	if (!rc && there)
+		there->mtime = e->mtime;
+}
+
+static void do_symlink(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	bool clear = clean_path(t, e->name, 0, true);
+	int rc = m_symlink(t, e->target, e->targetlen, e->name);
+	if (rc == E_EXIST && !clear)
+		note(t, IST_EV_DROPPED,
+		     "symlink over a non-empty directory: the kernel drops it, and the directory takes its owner");
+	else if (rc)
+		note(t, IST_EV_DROPPED, "%s", why(rc));
+	m_chown(t, e->name, e->uid, e->gid, false);
+}
+
+static void apply(struct ist_tree *t, const struct ist_cpio_entry *e)
+{
+	uint32_t type = e->mode & IST_S_IFMT;
+	if (type == IST_S_IFLNK) {
+		do_symlink(t, e);
+		return;
+	}
+	bool clear = clean_path(t, e->name, e->mode, false);
+	switch (type) {
+	case IST_S_IFREG:
+		do_file(t, e, !clear);
+		break;
+	case IST_S_IFDIR:
+		do_dir(t, e);
+		break;
+	case IST_S_IFCHR:
+	case IST_S_IFBLK:
+	case IST_S_IFIFO:
+	case IST_S_IFSOCK:
+		do_node(t, e, !clear);
+		break;
+	default:
+		note(t, IST_EV_DROPPED, "entry with file type 0%o: nothing is created", type >> 12);
+		break;
+	}
+}
+
+/* ---- early microcode and ACPI tables --------------------------------- */
 
 static void check_early(struct ist_tree *t, const struct ist_segment *s,
 			const struct ist_cpio_entry *e)
@@ -507,7 +481,7 @@ static void check_early(struct ist_tree *t, const struct ist_segment *s,
 	char lex[IST_PATH_MAX + 8];
 	if ((e->mode & IST_S_IFMT) != IST_S_IFREG)
 		return;
-	size_t n = lexical(e->name, lex, sizeof lex);
+	size_t n = tree_lexical(e->name, lex, sizeof lex);
 	bool is_ucode = n > sizeof ucode && !memcmp(lex + 1, ucode, sizeof ucode - 1);
 	bool is_acpi = n > sizeof acpi && !memcmp(lex + 1, acpi, sizeof acpi - 1);
 	if (!is_ucode && !is_acpi)
@@ -543,260 +517,7 @@ static void check_early(struct ist_tree *t, const struct ist_segment *s,
 		     200, lex, t->acpi_tables, ACPI_MAX);
 }
 
-/* ---- applying entries ------------------------------------------------ */
-
-static struct link *find_link(struct ist_tree *t, const struct ist_cpio_entry *e)
-{
-	for (struct link *l = t->links; l; l = l->next)
-		if (l->ino == e->ino && l->major == e->devmajor && l->minor == e->devminor &&
-		    l->type == (e->mode & IST_S_IFMT))
-			return l;
-	return NULL;
-}
-
-static void reset_links(struct ist_tree *t)
-{
-	while (t->links) {
-		struct link *l = t->links;
-		t->links = l->next;
-		put(t, l);
-	}
-}
-
-/*
- * The kernel's maybe_link(): 0 no link (the name is now registered),
- * 1 linked to the first name, -1 link failed (the entry is dropped).
- */
-static int maybe_link(struct ist_tree *t, const struct ist_cpio_entry *e, struct res *r,
-		      const char *landing)
-{
-	if (e->nlink < 2)
-		return 0;
-	struct link *l = find_link(t, e);
-	if (!l) {
-		size_t n = e->namelen;
-		l = get(t, sizeof *l + n + 1);
-		if (!l)
-			return -1;
-		l->ino = e->ino;
-		l->major = e->devmajor;
-		l->minor = e->devminor;
-		l->type = e->mode & IST_S_IFMT;
-		memcpy(l->name, e->name, n + 1);
-		l->next = t->links;
-		t->links = l;
-		return 0;
-	}
-	/* clean_path(name, 0): whatever is there goes, if it can */
-	struct res old;
-	resolve(t, l->name, &old, t->link_work);
-	struct node *target = old.err || old.dot ? NULL : old.node;
-	if (!target) {
-		note(t, IST_EV_DROPPED, "hard link to \"%.*s\" fails: that name no longer exists", 200,
-		     l->name);
-		return -1;
-	}
-	if ((target->ino->mode & IST_S_IFMT) == IST_S_IFDIR) {
-		note(t, IST_EV_DROPPED, "hard link to \"%.*s\" fails: it is a directory", 200, l->name);
-		return -1;
-	}
-	if (!owner(t) && target->ino->protected_names)
-		note(t, IST_EV_PROTECTED, "hard link %.*s to protected file %.*s", 200, landing, 200,
-		     l->name);
-	if (refused(t))
-		return -1;
-	if (r->node && !r->dot) {
-		if (r->node == target)
-			return 1; /* link(2) fails with EEXIST; the open still writes it */
-		uint32_t type = r->node->ino->mode & IST_S_IFMT;
-		const struct inode *oi = r->node->ino;
-		unsigned from = oi->archive;
-		struct origin src = origin_of(oi);
-		(void)from;
-		if (!remove_existing(t, r)) {
-			note(t, IST_EV_DROPPED, "hard link over a non-empty directory fails");
-			return -1;
-		}
-		note(t, type == (e->mode & IST_S_IFMT) ? IST_EV_OVERWRITE : IST_EV_TYPE_CHANGE,
-		     "hard link replaces a %s from %s", type_name(type), src.text);
-	}
-	if (r->dot) {
-		note(t, IST_EV_DROPPED, "hard link onto a directory name fails");
-		return -1;
-	}
-	if (!add_node(t, r->dir, r->last, r->lastlen, target->ino))
-		return -1;
-	r->node = lookup(r->dir, r->last, r->lastlen);
-	return 1;
-}
-
-static void set_meta(struct inode *i, const struct ist_cpio_entry *e)
-{
-	i->uid = e->uid;
-	i->gid = e->gid;
-	i->mode = (i->mode & IST_S_IFMT) | (e->mode & 07777);
-	i->mtime = e->mtime;
-}
-
-static struct inode *create(struct ist_tree *t, struct res *r, const struct ist_cpio_entry *e)
-{
-	struct inode *i = new_inode(t, (e->mode & IST_S_IFMT) | (e->mode & 07777));
-	if (!i)
-		return NULL;
-	set_meta(i, e);
-	if (!add_node(t, r->dir, r->last, r->lastlen, i)) {
-		put(t, i);
-		return NULL;
-	}
-	r->node = lookup(r->dir, r->last, r->lastlen);
-	return i;
-}
-
-/* Note what replacing r->node with an entry of `type` does (clean_path). */
-static bool clean_path(struct ist_tree *t, struct res *r, uint32_t type)
-{
-	struct node *n = r->node;
-	if (!n || r->dot)
-		return true;
-	uint32_t old = n->ino->mode & IST_S_IFMT;
-	if (old == type)
-		return true;
-	struct origin from = origin_of(n->ino);
-	if (!remove_existing(t, r)) {
-		note(t, IST_EV_DROPPED, "%s over a non-empty directory (from %s): the kernel drops it",
-		     type_name(type), from.text);
-		return false;
-	}
-	note(t, IST_EV_TYPE_CHANGE, "%s replaces a %s from %s", type_name(type), type_name(old),
-	     from.text);
-	return true;
-}
-
-static enum ist_status apply(struct ist_tree *t, const struct ist_cpio_entry *e, struct res *r,
-			     const char *landing)
-{
-	uint32_t type = e->mode & IST_S_IFMT;
-	struct node *n = r->node;
-	switch (type) {
-	case IST_S_IFREG: {
-		if (!clean_path(t, r, type))
-			return IST_OK;
-		if (r->dot || (r->node && (r->node->ino->mode & IST_S_IFMT) == IST_S_IFDIR)) {
-			note(t, IST_EV_DROPPED, "file over a directory: the kernel drops it");
-			return IST_OK;
-		}
-		int ml = maybe_link(t, e, r, landing);
-		if (ml < 0)
-			return IST_OK;
-		struct inode *i;
-		if (r->node) {
-			i = r->node->ino;
-			if (ml == 0 && i->archive != ~0u)
-				note(t, IST_EV_OVERWRITE, "file overwrites a file from %s%s", origin_of(i).text,
-				     i->nlink > 1 ? " (and so its other hard links)" : "");
-			i->archive = t->archive;
-		} else if (!(i = create(t, r, e))) {
-			return t->err.status;
-		}
-		set_meta(i, e);
-		t->cur = i;
-		t->keep_content = ml == 1 && e->filesize == 0;
-		ist_sha256_init(&t->sha);
-		t->written = 0;
-		return IST_OK;
-	}
-	case IST_S_IFDIR:
-		if (!clean_path(t, r, type))
-			return IST_OK;
-		if (r->node) {
-			struct inode *i = r->node->ino;
-			if ((i->mode & 07777) != (e->mode & 07777) || i->uid != e->uid || i->gid != e->gid)
-				note(t, IST_EV_OVERWRITE,
-				     "directory from %s updated: mode %04o -> %04o, owner %u:%u -> %u:%u",
-				     origin_of(i).text, i->mode & 07777, e->mode & 07777, i->uid, i->gid,
-				     e->uid, e->gid);
-			i->uid = e->uid;
-			i->gid = e->gid;
-			i->mode = IST_S_IFDIR | (e->mode & 07777);
-			return IST_OK;
-		}
-		return create(t, r, e) ? IST_OK : t->err.status;
-	case IST_S_IFLNK: {
-		if (r->trailing_slash || r->dot) {
-			note(t, IST_EV_DROPPED, "symlink name ends in \"/\" or is a directory: the kernel drops it");
-			return IST_OK;
-		}
-		if (n) {
-			uint32_t old = n->ino->mode & IST_S_IFMT;
-			struct origin from = origin_of(n->ino);
-			if (!remove_existing(t, r)) {
-				note(t, IST_EV_DROPPED, "symlink over a non-empty directory (from %s): the kernel drops it",
-				     from.text);
-				return IST_OK;
-			}
-			note(t, old == IST_S_IFLNK ? IST_EV_OVERWRITE : IST_EV_TYPE_CHANGE,
-			     "symlink replaces a %s from %s", type_name(old), from.text);
-		}
-		if (!e->targetlen) {
-			note(t, IST_EV_DROPPED, "symlink with an empty target: the kernel drops it");
-			return IST_OK;
-		}
-		struct inode *i = create(t, r, e);
-		if (!i)
-			return t->err.status;
-		i->mode = IST_S_IFLNK | 0777;
-		i->size = e->targetlen;
-		i->target = get(t, e->targetlen + 1);
-		if (!i->target)
-			return t->err.status;
-		memcpy(i->target, e->target, e->targetlen + 1);
-		return IST_OK;
-	}
-	case IST_S_IFCHR:
-	case IST_S_IFBLK:
-	case IST_S_IFIFO:
-	case IST_S_IFSOCK: {
-		if (r->trailing_slash) {
-			note(t, IST_EV_DROPPED, "%s name ends in \"/\": the kernel drops it", type_name(type));
-			return IST_OK;
-		}
-		if (!clean_path(t, r, type))
-			return IST_OK;
-		int ml = maybe_link(t, e, r, landing);
-		if (ml)
-			return IST_OK;
-		if (r->node) {
-			struct inode *i = r->node->ino;
-			note(t, IST_EV_OVERWRITE,
-			     "%s exists (from %s): mknod fails, its device number stays, mode and owner are updated",
-			     type_name(type), origin_of(i).text);
-			set_meta(i, e);
-			return IST_OK;
-		}
-		struct inode *i = create(t, r, e);
-		if (!i)
-			return t->err.status;
-		i->rmaj = e->rdevmajor;
-		i->rmin = e->rdevminor;
-		return IST_OK;
-	}
-	default:
-		/* clean_path(name, 0) runs, then nothing is created */
-		if (n && !r->dot) {
-			uint32_t old = n->ino->mode & IST_S_IFMT;
-			struct origin from = origin_of(n->ino);
-			if (remove_existing(t, r))
-				note(t, IST_EV_TYPE_CHANGE,
-				     "entry with file type 0%o removes a %s from %s and creates nothing",
-				     type >> 12, type_name(old), from.text);
-			else
-				note(t, IST_EV_DROPPED, "entry with file type 0%o: nothing is created", type >> 12);
-		} else {
-			note(t, IST_EV_DROPPED, "entry with file type 0%o: nothing is created", type >> 12);
-		}
-		return IST_OK;
-	}
-}
+/* ---- entries --------------------------------------------------------- */
 
 enum ist_status ist_tree_entry(struct ist_tree *t, const struct ist_segment *s,
 			       const struct ist_cpio_entry *e)
@@ -807,42 +528,28 @@ enum ist_status ist_tree_entry(struct ist_tree *t, const struct ist_segment *s,
 	t->npend = 0;
 	if (s && !s->leading)
 		t->archive_compressed = true;
+	uint32_t type = e->mode & IST_S_IFMT;
+	if (e->filesize && type != IST_S_IFREG && type != IST_S_IFLNK) {
+		/* do_header() skips the entry before its name is even read */
+		note(t, IST_EV_DROPPED, "%s with %u bytes of data: the kernel skips such entries",
+		     type_name(type), e->filesize);
+		tree_lexical(e->name, t->path, sizeof t->path);
+		return flush_events(t, s, e, t->path, false);
+	}
 	if (e->trailer) {
 		reset_links(t);
 		return IST_OK;
 	}
 	memcpy(t->given, e->name, e->namelen + 1);
 	t->entry = e;
-	uint32_t type = e->mode & IST_S_IFMT;
 	check_early(t, s, e);
-	if (e->filesize && type != IST_S_IFREG && type != IST_S_IFLNK) {
-		note(t, IST_EV_DROPPED, "%s with %u bytes of data: the kernel skips such entries",
-		     type_name(type), e->filesize);
-		lexical(e->name, t->path, sizeof t->path);
-		return flush_events(t, s, e, t->path, false);
-	}
-	struct res r;
-	resolve(t, e->name, &r, t->work);
-	if (r.err) {
-		note(t, IST_EV_DROPPED, "%s", err_names[r.err]);
-		lexical(e->name, t->path, sizeof t->path);
-		return flush_events(t, s, e, t->path, false);
-	}
-	if (!r.dot && r.lastlen > NAME_MAX_) {
-		note(t, IST_EV_DROPPED, "%s", err_names[E_NAMETOOLONG]);
-		lexical(e->name, t->path, sizeof t->path);
-		return flush_events(t, s, e, t->path, false);
-	}
-	size_t llen = landing_path(t, &r, t->path, sizeof t->path);
-	if (r.via_symlink)
-		note(t, IST_EV_SYMLINK_PARENT, "a parent component is a symlink (%s): lands at %.*s", r.via,
-		     200, t->path);
-	check_protected(t, &r, t->path, llen);
+	prepass(t, e);
 	if (refused(t))
 		return flush_events(t, s, e, t->path, false);
-	enum ist_status st = apply(t, e, &r, t->path);
-	if (st)
-		return st;
+	drop_predictions(t);
+	apply(t, e);
+	if (t->err.status)
+		return t->err.status;
 	return flush_events(t, s, e, t->path, true);
 }
 
@@ -879,15 +586,15 @@ void ist_tree_config_default(struct ist_tree_config *c)
 static struct node *builtin_node(struct ist_tree *t, struct node *dir, const char *name,
 				 uint32_t mode, uint32_t rmaj, uint32_t rmin)
 {
-	struct inode *i = new_inode(t, mode);
+	struct inode *i = tree_new_inode(t, mode);
 	if (!i)
 		return NULL;
 	i->archive = ~0u;
 	i->rmaj = rmaj;
 	i->rmin = rmin;
-	struct node *n = add_node(t, dir, name, ist_strlen(name), i);
+	struct node *n = tree_add_node(t, dir, name, ist_strlen(name), i);
 	if (!n)
-		put(t, i);
+		tree_put(t, i);
 	return n;
 }
 
@@ -905,11 +612,11 @@ enum ist_status ist_tree_new(struct ist_tree **out, const struct ist_alloc *a,
 	else
 		ist_tree_config_default(&t->cfg);
 	t->stack_leading = true;
-	struct inode *ri = new_inode(t, IST_S_IFDIR | (t->cfg.root_mode & 07777));
-	t->root = ri ? get(t, sizeof *t->root + 1) : NULL;
+	struct inode *ri = tree_new_inode(t, IST_S_IFDIR | (t->cfg.root_mode & 07777));
+	t->root = ri ? tree_get(t, sizeof *t->root + 1) : NULL;
 	if (!t->root) {
-		put(t, ri);
-		put(t, t);
+		tree_put(t, ri);
+		tree_put(t, t);
 		return ist_fail(err, IST_NO_MEMORY, 0, "out of memory for the tree model");
 	}
 	memset(t->root, 0, sizeof *t->root + 1);
@@ -937,8 +644,8 @@ static void free_nodes(struct ist_tree *t, struct node *n)
 	while (n) {
 		struct node *next = n->next;
 		free_nodes(t, n->child);
-		drop_inode_ref(t, n->ino);
-		put(t, n);
+		tree_drop_inode(t, n->ino);
+		tree_put(t, n);
 		n = next;
 	}
 }
@@ -949,11 +656,11 @@ void ist_tree_free(struct ist_tree *t)
 		return;
 	if (t->root) {
 		free_nodes(t, t->root->child);
-		drop_inode_ref(t, t->root->ino);
-		put(t, t->root);
+		tree_drop_inode(t, t->root->ino);
+		tree_put(t, t->root);
 	}
 	reset_links(t);
-	put(t, t);
+	tree_put(t, t);
 }
 
 void ist_tree_begin(struct ist_tree *t, unsigned index, enum ist_role role)
@@ -1021,7 +728,7 @@ static int visit(struct ist_tree *t, struct node *n, int (*cb)(void *, const str
 		 void *user)
 {
 	struct inode *i = n->ino;
-	node_path(n, t->path, sizeof t->path);
+	tree_node_path(n, t->path, sizeof t->path);
 	struct ist_tree_item it = {
 		.path = t->path,
 		.mode = i->mode,
@@ -1038,7 +745,7 @@ static int visit(struct ist_tree *t, struct node *n, int (*cb)(void *, const str
 		.first_name = NULL,
 	};
 	if (i->nlink > 1 && i->first && i->first != n) {
-		node_path(i->first, t->other, sizeof t->other);
+		tree_node_path(i->first, t->other, sizeof t->other);
 		it.first_name = t->other;
 	}
 	int rc = cb(user, &it);

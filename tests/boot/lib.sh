@@ -1,0 +1,187 @@
+# Helpers for the boot tests (tests/boot/*.sh): a Debian kernel fetched once
+# into a cache outside the repository, initrds built from a stack of files,
+# QEMU runs with a hard timeout, marked sections of the serial log.
+#
+# Environment:
+#   INITSTACK_CACHE     cache directory (default /var/tmp/initstack-cache),
+#                       shared by every clone on the machine
+#   INITSTACK_VMLINUZ   use this kernel instead of Debian's
+#   INITSTACK_KERNEL_PKG  the Debian package to fetch (default: what
+#                       linux-image-amd64 depends on)
+#   BOOT_TIMEOUT        seconds before a boot is killed (default 120)
+#   BOOT_KEEP=DIR       keep the stacks, initrds and serial logs in DIR
+#   BOOT_BZIMAGE=1      boot the bzImage, not the vmlinux inside it
+# tests/run.sh runs every tests/boot/*.sh: run on its own, this file does nothing.
+[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+. "$(dirname "${BASH_SOURCE[0]}")/../sh/lib.sh"
+
+BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${INITSTACK_CACHE:-/var/tmp/initstack-cache}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+if [ -n "${BOOT_KEEP:-}" ]; then
+	mkdir -p "$BOOT_KEEP"
+	rm -rf "$T"
+	T=$(cd "$BOOT_KEEP" && pwd)
+	trap - EXIT
+fi
+
+# boot_log MSG: progress on stderr (tests/run.sh keeps it in the log)
+boot_log() { echo "# $*" >&2; }
+
+# kernel_pkg: the versioned package linux-image-amd64 depends on
+kernel_pkg() {
+	if [ -n "${INITSTACK_KERNEL_PKG:-}" ]; then
+		echo "$INITSTACK_KERNEL_PKG"
+		return
+	fi
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# fetch_kernel: print the path of a vmlinuz, downloading and unpacking the
+# Debian package into $CACHE/PKG/ the first time. Safe against concurrent
+# runs (flock) and idempotent; installs nothing.
+fetch_kernel() {
+	if [ -n "${INITSTACK_VMLINUZ:-}" ]; then
+		echo "$INITSTACK_VMLINUZ"
+		return
+	fi
+	local pkg v
+	pkg=$(kernel_pkg)
+	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+		# a fresh machine may have no package lists yet
+		apt-get -o DPkg::Lock::Timeout=600 update -q >&2
+		pkg=$(kernel_pkg)
+	fi
+	if [ -n "$pkg" ]; then
+		v=$(ls "$CACHE/$pkg"/boot/vmlinuz-* 2>/dev/null | head -1)
+		[ -n "$v" ] && { echo "$v"; return; }
+		mkdir -p "$CACHE" || return 1
+		if (
+			flock 9 || exit 1
+			# another run may have finished while we waited
+			ls "$CACHE/$pkg"/boot/vmlinuz-* >/dev/null 2>&1 && exit 0
+			cd "$CACHE" || exit 1
+			deb=$(ls "${pkg}"_*.deb 2>/dev/null | head -1)
+			if [ -z "$deb" ]; then
+				rm -rf dl && mkdir dl && cd dl || exit 1
+				if ! apt-get download "$pkg" >&2; then
+					boot_log "apt-get download $pkg failed; trying apt-get update"
+					apt-get -o DPkg::Lock::Timeout=600 update -q >&2 &&
+						apt-get download "$pkg" >&2 || exit 1
+				fi
+				cd .. && mv dl/"${pkg}"_*.deb . && rm -rf dl || exit 1
+				deb=$(ls "${pkg}"_*.deb | head -1)
+			fi
+			rm -rf "$pkg.tmp" && mkdir "$pkg.tmp" || exit 1
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkg.tmp" ./boot || exit 1
+			ls "$pkg.tmp"/boot/vmlinuz-* >/dev/null || exit 1
+			mv "$pkg.tmp" "$pkg"
+		) 9>"$CACHE/.lock"; then
+			ls "$CACHE/$pkg"/boot/vmlinuz-* | head -1
+			return
+		fi
+		boot_log "fetching $pkg failed"
+	else
+		boot_log "cannot tell which kernel package linux-image-amd64 needs"
+	fi
+	# offline or no apt metadata: any kernel already in the cache will do
+	v=$(ls "$CACHE"/linux-image-*/boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+	[ -n "$v" ] || return 1
+	boot_log "using the cached $v"
+	echo "$v"
+}
+
+# boot_image VMLINUZ: the image to hand QEMU's -kernel. By default the ELF
+# vmlinux inside the bzImage, unpacked once beside it (QEMU boots it through
+# its PVH entry; CONFIG_PVH=y in Debian's kernels): under TCG this saves the
+# guest-side xz decompression of the kernel, about 8 s a boot here. The
+# initrd is handed over and unpacked the same way. BOOT_BZIMAGE=1, or a
+# kernel whose payload cannot be found, boots the bzImage itself.
+boot_image() {
+	local z=$1 out=${1%/*}/vmlinux
+	if [ -n "${BOOT_BZIMAGE:-}" ]; then
+		echo "$z"
+		return
+	fi
+	if [ ! -s "$out" ]; then
+		(
+			flock 9 || exit 1
+			[ -s "$out" ] && exit 0
+			local off magic
+			# xz, then gzip, then zstd payloads; the first offset that
+			# decompresses to an ELF file wins
+			for magic in $'\xfd7zXZ' $'\x1f\x8b\x08' $'\x28\xb5\x2f\xfd'; do
+				for off in $(LC_ALL=C grep -obUa -- "$magic" "$z" | cut -d: -f1 | head -5); do
+					case $magic in
+					$'\xfd7zXZ') tail -c +$((off + 1)) "$z" | xz -dc --single-stream ;;
+					$'\x1f\x8b\x08') tail -c +$((off + 1)) "$z" | gzip -dc ;;
+					*) tail -c +$((off + 1)) "$z" | zstd -dcq ;;
+					esac >"$out.tmp" 2>/dev/null
+					if [ "$(head -c 4 "$out.tmp")" = $'\x7fELF' ]; then
+						mv "$out.tmp" "$out"
+						exit 0
+					fi
+				done
+			done
+			rm -f "$out.tmp"
+			exit 1
+		) 9>>"${1%/*}/.lock" || { echo "$z"; return; }
+	fi
+	echo "$out"
+}
+
+# pad4 FILE: append NULs up to a multiple of 4 bytes
+pad4() {
+	local n
+	n=$(stat -c %s -- "$1")
+	head -c $(((4 - n % 4) % 4)) /dev/zero >>"$1"
+}
+
+# make_initrd OUT FILE...: concatenate the files as a boot loader does, each
+# padded to 4 bytes (the kernel looks for a cpio magic only at aligned
+# offsets), nothing after the last.
+make_initrd() {
+	local out=$1 f
+	shift
+	: >"$out"
+	for f in "$@"; do
+		pad4 "$out"
+		cat -- "$f" >>"$out"
+	done
+}
+
+# boot_qemu VMLINUZ INITRD LOG [APPEND...]: boot with the initrd, serial
+# console to LOG, killed after $BOOT_TIMEOUT seconds. Returns QEMU's status
+# (124 on timeout). Direct kernel boot: no firmware, no disk, no network.
+boot_qemu() {
+	local k=$1 i=$2 log=$3
+	shift 3
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+		-machine q35,accel=tcg -m 512 -smp 1 -nographic -no-reboot \
+		-nodefaults -serial stdio -net none \
+		-kernel "$k" -initrd "$i" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=1 rdinit=/init $*" \
+		</dev/null >"$log" 2>&1
+}
+
+# section LOG BEGIN END: the lines strictly between the two marker lines,
+# without the serial console's carriage returns.
+section() {
+	tr -d '\r' <"$1" | awk -v b="$2" -v e="$3" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }'
+}
+
+# has_marker LOG MARKER: the log has the marker line
+has_marker() {
+	tr -d '\r' <"$1" | grep -qxF -- "$2"
+}
+
+# boot_prereqs: ok or the reason the boot tests cannot run
+boot_prereqs() {
+	command -v qemu-system-x86_64 >/dev/null || { echo "qemu-system-x86_64 missing (tests/deps.sh installs qemu-system-x86)"; return 1; }
+	# ldd fails on a static executable
+	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+		{ echo "no static /bin/busybox (busybox-static)"; return 1; }
+	[ -x "$INITSTACK" ] || { echo "$INITSTACK not built (make check builds it)"; return 1; }
+	return 0
+}

@@ -6,6 +6,7 @@
 #include <initstack/cpio.h>
 #include <initstack/format.h>
 #include <initstack/sha256.h>
+#include <initstack/inflate.h>
 #include <initstack/tree.h>
 
 #include "decode.h"
@@ -214,14 +215,125 @@ fail:
 	return EFI_BAD_BUFFER_SIZE;
 }
 
-EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
-			   const struct pages *files, struct initrd *ir, struct ist_error *err)
+/* ---- decompression on the hot path ---------------------------------- */
+
+static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
 {
+	struct pages bigger;
+	EFI_STATUS s = pages_alloc(&bigger, size);
+	if (EFI_ERROR(s))
+		return s;
+	if (keep)
+		CopyMem(pages_ptr(&bigger), pages_ptr(out), keep);
+	pages_free(out);
+	*out = bigger;
+	return EFI_SUCCESS;
+}
+
+/*
+ * Decode an archive's leading gzip members straight into one region (our
+ * inflate's contiguous mode: the region is also the history), then copy
+ * what follows them as it is. EFI_OUT_OF_RESOURCES when it does not fit.
+ */
+static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *path,
+			 struct ist_error *err)
+{
+	struct ist_inflate *s = NULL;
+	if (BS->AllocatePool(EfiLoaderData, sizeof *s, (void **)&s) != EFI_SUCCESS)
+		return EFI_OUT_OF_RESOURCES;
+	const uint8_t *src = pages_ptr(in);
+	/* the last member's ISIZE is a good first guess for one member */
+	UINTN guess = in->size >= 4 ? (UINTN)src[in->size - 4] | (UINTN)src[in->size - 3] << 8 |
+					      (UINTN)src[in->size - 2] << 16 | (UINTN)src[in->size - 1] << 24
+				    : 0;
+	UINTN cap = (guess > in->size ? guess : 4 * in->size) + 4096;
+	EFI_STATUS es = pages_alloc(out, cap);
+	enum ist_status st = IST_OK;
+	size_t used = 0, total = 0;
+	if (!EFI_ERROR(es)) {
+		ist_inflate_init(s, IST_INFLATE_GZIP, IST_INFLATE_CONCAT);
+		ist_inflate_set_output(s, pages_ptr(out), cap);
+		for (;;) {
+			size_t u = 0;
+			st = ist_inflate_run(s, src + used, in->size - used, true, &u, err);
+			used += u;
+			if (st != IST_NO_SPACE)
+				break;
+			size_t have = ist_inflate_output_size(s);
+			cap = 2 * cap;
+			es = grow(out, cap, have);
+			if (EFI_ERROR(es))
+				break;
+			ist_inflate_set_output(s, pages_ptr(out), cap);
+		}
+		total = ist_inflate_output_size(s);
+	}
+	BS->FreePool(s);
+	if (EFI_ERROR(es)) {
+		pages_free(out);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	if (st) {
+		struct ist_error inner = *err;
+		ist_fail(err, st, inner.offset, "%s: gzip: %s", path, inner.msg);
+		pages_free(out);
+		return EFI_LOAD_ERROR;
+	}
+	UINTN rest = in->size - used;
+	if (total + rest > cap) {
+		es = grow(out, total + rest, total);
+		if (EFI_ERROR(es))
+			return EFI_OUT_OF_RESOURCES;
+	}
+	CopyMem((uint8_t *)pages_ptr(out) + total, (void *)(src + used), rest);
+	out->size = total + rest;
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
+			     const struct pages *files, struct ist_error *err)
+{
+	if (e->decompress == IST_DECOMPRESS_NEVER)
+		return EFI_SUCCESS;
+	for (unsigned i = 0; i < e->narchive; i++) {
+		const uint8_t *p = pages_ptr(&files[i]);
+		/* early archives stay untouched; deferred ones stay small until
+		 * handover decodes them (it is as fast, and the rootfs holds them) */
+		if (e->archive[i].role == IST_ROLE_EARLY || e->archive[i].role == IST_ROLE_DEFERRED ||
+		    files[i].size < 18 || p[0] != 0x1f || p[1] != 0x8b)
+			continue;
+		EFI_STATUS s = gunzip(&files[i], &st->decoded[i], e->archive[i].path, err);
+		if (s == EFI_OUT_OF_RESOURCES && e->decompress == IST_DECOMPRESS_AUTO) {
+			say("initstack: %s: not enough memory to decompress it; passed on compressed",
+			    e->archive[i].path);
+			continue;
+		}
+		if (s == EFI_OUT_OF_RESOURCES)
+			ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
+				 e->archive[i].path);
+		if (EFI_ERROR(s))
+			return s;
+		say("initstack: %s: gzip, %llu bytes decompressed to %llu", e->archive[i].path,
+		    (unsigned long long)files[i].size, (unsigned long long)st->decoded[i].size);
+	}
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
+			   const struct pages *loaded, struct initrd *ir, struct ist_error *err)
+{
+	EFI_STATUS s = decompress(st, e, loaded, err);
+	if (EFI_ERROR(s))
+		return s;
+	/* what the kernel gets: the decoded copy where there is one */
+	struct pages files[IST_ENTRY_MAX_ARCHIVES];
+	for (unsigned i = 0; i < e->narchive; i++)
+		files[i] = st->decoded[i].npages ? st->decoded[i] : loaded[i];
 	if (EFI_ERROR(pages_alloc(&st->scratch, SCRATCH))) {
 		ist_fail(err, IST_NO_MEMORY, 0, "out of memory for validation");
 		return EFI_OUT_OF_RESOURCES;
 	}
-	EFI_STATUS s = validate(st, e, files, err);
+	s = validate(st, e, files, err);
 	if (EFI_ERROR(s))
 		return s;
 	for (unsigned i = 0; i < e->narchive; i++)
@@ -237,6 +349,8 @@ EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 
 void efi_stack_free(struct efi_stack *st)
 {
+	for (unsigned i = 0; i < IST_ENTRY_MAX_ARCHIVES; i++)
+		pages_free(&st->decoded[i]);
 	pages_free(&st->scratch);
 	pages_free(&st->generated);
 }

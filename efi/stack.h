@@ -11,12 +11,14 @@
 struct efi_stack {
 	struct pages scratch;   /* decoder output for validation */
 	struct pages generated; /* /.initstack/ headers and manifest */
+	struct pages decoded[IST_ENTRY_MAX_ARCHIVES]; /* archives the loader decompressed */
 };
 
 /*
- * Validate the non-deferred archives with the core (events under the
- * entry's policy), then lay out the initrd: the archives in order, the
- * deferred ones wrapped as /.initstack/deferred/NN-NAME with a manifest.
+ * Decompress gzip archives as the entry's `decompress` says, validate the
+ * non-deferred archives with the core (events under the entry's policy),
+ * then lay out the initrd: the archives in order, the deferred ones wrapped
+ * as /.initstack/deferred/NN-NAME with a manifest.
  */
 EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 			   const struct pages *files, struct initrd *ir, struct ist_error *err);

@@ -185,3 +185,48 @@ boot_prereqs() {
 	[ -x "$INITSTACK" ] || { echo "$INITSTACK not built (make check builds it)"; return 1; }
 	return 0
 }
+
+# ---- UEFI boots (QEMU + OVMF) ----------------------------------------------
+
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+EFI_IMAGE=${EFI_IMAGE:-build/efi-x86_64/initstack.efi}
+
+# make_esp DIR LOADER: an ESP folder whose default boot path is LOADER
+make_esp() {
+	mkdir -p "$1/EFI/BOOT" "$1/boot"
+	cp "$2" "$1/EFI/BOOT/BOOTX64.EFI"
+}
+
+# boot_efi ESP LOG [UNTIL]: boot the ESP folder under OVMF with a fresh copy
+# of the variables, serial console to LOG. Killed after $BOOT_TIMEOUT
+# seconds, or as soon as the log has a line containing UNTIL (for loaders
+# that return to the firmware, which would then wait in its boot menu).
+# Returns QEMU's status (124 on timeout, 0 when stopped at UNTIL).
+boot_efi() {
+	local esp=$1 log=$2 until=${3:-}
+	cp "$OVMF_VARS" "$esp.vars"
+	: >"$log"
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+		-machine q35,accel=tcg -m 1024 -smp 1 -display none -no-reboot \
+		-nodefaults -serial stdio -net none \
+		-drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
+		-drive if=pflash,format=raw,unit=1,file="$esp.vars" \
+		-drive format=raw,file=fat:rw:"$esp" \
+		</dev/null >"$log" 2>&1 &
+	local pid=$! rc
+	if [ -n "$until" ]; then
+		while kill -0 "$pid" 2>/dev/null; do
+			if tr -d '\r' <"$log" | grep -qF -- "$until"; then
+				sleep 1
+				kill "$pid" 2>/dev/null
+				wait "$pid" 2>/dev/null
+				return 0
+			fi
+			sleep 0.5
+		done
+	fi
+	wait "$pid"
+	rc=$?
+	return $rc
+}

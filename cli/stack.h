@@ -1,0 +1,38 @@
+/* Reading archive files through the core, on the host. */
+#ifndef INITSTACK_CLI_STACK_H
+#define INITSTACK_CLI_STACK_H
+
+#include <stdio.h>
+
+#include <initstack/archive.h>
+#include <initstack/tree.h>
+
+struct stack_item {
+	const char *path;
+	enum ist_role role;
+};
+
+/* Observers of one file's segments and entries (any may be NULL). */
+struct file_hooks {
+	int (*entry)(void *user, const struct ist_segment *s, const struct ist_cpio_entry *e);
+	int (*data)(void *user, const uint8_t *p, size_t n);
+	int (*entry_end)(void *user, const struct ist_cpio_entry *e);
+	int (*segment)(void *user, const struct ist_segment *s);
+	void *user;
+};
+
+/*
+ * Read `path` through an ist_archive with the host decoders, feeding the
+ * tree (if any, as archive `index` with `role`) and the hooks. On failure
+ * returns the status and writes "PATH: what went wrong" into msg.
+ */
+enum ist_status read_archive_file(const char *path, unsigned index, enum ist_role role,
+				  struct ist_tree *tree, const struct file_hooks *hooks,
+				  char *msg, size_t msgsize);
+
+/* The same over a memory buffer, fed in chunks of `chunk` bytes (0: all). */
+enum ist_status read_archive_mem(const char *label, const uint8_t *buf, size_t len, size_t chunk,
+				 unsigned index, enum ist_role role, struct ist_tree *tree,
+				 const struct file_hooks *hooks, char *msg, size_t msgsize);
+
+#endif

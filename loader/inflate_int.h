@@ -1,0 +1,97 @@
+/*
+ * Internals shared by inflate.c and the fast-loop variants (inflate_fast.h
+ * compiled once generic, once for BMI2).
+ *
+ * Decode-table entries are 32 bits, one lookup per symbol (or two):
+ *
+ *   bit 12      E_LIT: one literal, its byte in bits 16..23; with E_DOUBLE
+ *               (bit 13) two literals, in bits 16..23 and 24..31, whose
+ *               codewords together fit the main table's index bits
+ *               (ISA-L's multi-literal entries, in a simpler form); bits
+ *               8..11 then hold the first literal's codeword length, for
+ *               the careful loop, which takes one literal at a time
+ *   bit 15      E_EXC: exceptional: a subtable pointer (E_SUB, bit 14), end
+ *               of block (E_EOB, bit 13), or an invalid symbol (neither; its
+ *               number or 0x7fff for an unused code in bits 16..30)
+ *   bits 16..30 length base (3..258), distance base (1..24577), precode
+ *               symbol, or the index of a subtable
+ *   bits 8..11  codeword length, to find the extra bits; the number of index
+ *               bits of a subtable for E_SUB entries
+ *   bits 0..7   bits to consume: codeword length plus extra bits (for
+ *               E_SUB: the main table's index bits)
+ *
+ * Subtable entries hold codeword lengths relative to the main table bits.
+ * A length or distance is then base + ((bits & mask(consume)) >> codelen)
+ * with the bits taken before consuming, and the codeword and its extra bits
+ * are consumed with a single shift.
+ */
+#ifndef INITSTACK_INFLATE_INT_H
+#define INITSTACK_INFLATE_INT_H
+
+#include <initstack/inflate.h>
+
+#include "shim.h"
+
+#define LITLEN_BITS 11
+#define DIST_BITS 8
+#define PRECODE_BITS 7
+
+#define E_LIT 0x00001000u
+#define E_DOUBLE 0x00002000u
+#define E_EXC 0x00008000u
+#define E_SUB 0x00004000u
+#define E_EOB 0x00002000u
+
+#define BITMASK(n) (((uint64_t)1 << (n)) - 1)
+
+/*
+ * The fast loop runs only while these margins hold at the top of an
+ * iteration; inflate_fast.h explains the numbers.
+ */
+#define FAST_IN_MARGIN 16
+#define FAST_OUT_MARGIN 288
+
+/* What the fast loop works on; the bit buffer holds exactly bitcnt bits. */
+struct inflate_io {
+	const uint8_t *in, *in_end;
+	uint8_t *out, *out_end;
+	const uint8_t *floor; /* first byte a match may copy from */
+	uint64_t bitbuf;
+	unsigned bitcnt;
+};
+
+enum { FAST_MARGIN = 0, FAST_EOB = 1 };
+
+/*
+ * Decode symbols of one Huffman block until a margin runs out, end of
+ * block (FAST_EOB, consumed), or a symbol the fast loop does not handle
+ * (an invalid code, a distance too far back): then it returns FAST_MARGIN
+ * with the state rewound to before that symbol, so that the careful loop
+ * decodes it again and reports it precisely.
+ */
+int ist_inflate_fast_generic(const struct ist_inflate *s, struct inflate_io *io);
+int ist_inflate_fast_bmi2(const struct ist_inflate *s, struct inflate_io *io);
+
+/* Unaligned little-endian words (x86 and arm64 are little-endian). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) ist_u64u;
+static inline uint64_t ist_load64(const void *p)
+{
+	return *(const ist_u64u *)p;
+}
+static inline void ist_store64(void *p, uint64_t v)
+{
+	*(ist_u64u *)p = v;
+}
+/* 16 bytes through a vector register (SSE2 on x86-64, NEON on arm64). */
+typedef uint8_t __attribute__((vector_size(16), may_alias, aligned(1))) ist_v16u;
+static inline void ist_copy16(void *dst, const void *src)
+{
+	*(ist_v16u *)dst = *(const ist_v16u *)src;
+}
+typedef uint16_t __attribute__((may_alias, aligned(1))) ist_u16u;
+static inline void ist_store16(void *p, uint16_t v)
+{
+	*(ist_u16u *)p = v;
+}
+
+#endif

@@ -143,7 +143,7 @@ same "peer: ... = initstack tree of the same stack" "$T/peer-model.tree" "$T/pee
 # 5. gzip: decompressed by the loader (the kernel frees an initrd of the
 #    decompressed size), and a corrupt one refused before the kernel starts
 gzip -n -9 -c "$T/dump.cpio" >"$T/dump.cpio.gz"
-d=$(esp gunzip "linux /boot/vmlinuz\ninitrd /boot/dump.cpio.gz\ninitrd /boot/c.cpio\n${OPTS}options rdinit=/init\n" dump.cpio.gz c.cpio)
+d=$(esp gunzip "linux /boot/vmlinuz\ninitrd /boot/dump.cpio.gz\ninitrd /boot/c.cpio\noptions console=ttyS0 panic=-1 rdinit=/init\n" dump.cpio.gz c.cpio)
 boot_efi "$d" "$T/gunzip.log"
 raw=$(stat -c %s "$T/dump.cpio")
 check "gzip: the loader decompressed it" \

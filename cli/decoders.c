@@ -87,7 +87,7 @@ struct dec {
 			uint64_t unit_end;   /* 0 while unknown */
 			uint64_t seen;       /* member bytes parsed here */
 			uint64_t block_start;
-			uint8_t b[6];        /* the unit's first bytes */
+			uint8_t b[1024];     /* the unit's first bytes (a whole block header) */
 			unsigned check_size; /* 0 or 4 (CRC32) */
 		} xz;                        /* also lzma */
 		struct {
@@ -504,6 +504,65 @@ static void xt_next(struct dec *d)
 		xt_next(d); /* neither padding nor check */
 }
 
+static bool vli(const uint8_t *h, size_t n, size_t *pos, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned i = 0; i < 9 && *pos < n; i++) {
+		uint8_t c = h[(*pos)++];
+		*v |= (uint64_t)(c & 0x7f) << (7 * i);
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static const char *xz_filter_name(uint64_t id)
+{
+	static const char *const names[] = { [3] = "delta", [4] = "x86", [5] = "powerpc",
+					     [6] = "ia64", [7] = "arm", [8] = "armthumb",
+					     [9] = "sparc", [10] = "arm64", [11] = "riscv" };
+	if (id == 0x21)
+		return "lzma2";
+	return id < sizeof names / sizeof names[0] && names[id] ? names[id] : "unknown";
+}
+
+/*
+ * The kernel's xz decoder (lib/xz/xz_dec_stream.c) takes LZMA2 alone or
+ * after one BCJ filter without properties; liblzma also takes delta and
+ * longer chains. Check a complete block header whose CRC32 is right (else
+ * liblzma reports it).
+ */
+static enum ist_status xz_check_filters(struct dec *d)
+{
+	const uint8_t *h = d->u.xz.b;
+	size_t n = (size_t)(d->u.xz.unit_end - d->u.xz.unit_start);
+	if (n < 8 || lzma_crc32(h, n - 4, 0) != le32(h + n - 4) || (h[1] & 0x3c))
+		return IST_OK;
+	size_t pos = 2;
+	uint64_t v, ids[4], props[4];
+	unsigned nf = (h[1] & 3) + 1;
+	if (((h[1] & 0x40) && !vli(h, n - 4, &pos, &v)) || ((h[1] & 0x80) && !vli(h, n - 4, &pos, &v)))
+		return IST_OK;
+	for (unsigned i = 0; i < nf; i++) {
+		if (!vli(h, n - 4, &pos, &ids[i]) || !vli(h, n - 4, &pos, &props[i]) ||
+		    props[i] > n - 4 - pos)
+			return IST_OK;
+		pos += (size_t)props[i];
+	}
+	bool last_ok = ids[nf - 1] == 0x21 && props[nf - 1] == 1;
+	bool bcj_ok = nf == 1 || (nf == 2 && ids[0] >= 4 && ids[0] <= 11 && props[0] == 0);
+	if (last_ok && bcj_ok)
+		return IST_OK;
+	char chain[64] = "";
+	for (unsigned i = 0; i < nf; i++)
+		snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%s%s%s", i ? "+" : "",
+			 xz_filter_name(ids[i]),
+			 props[i] && ids[i] >= 4 && ids[i] <= 11 ? " (start offset)" : "");
+	return dfail(d, IST_UNSUPPORTED, d->u.xz.unit_start,
+		     "block %u header: filters %s: the kernel's xz decoder takes LZMA2, optionally after one BCJ filter without a start offset",
+		     d->u.xz.block, chain);
+}
+
 static enum ist_status xz_run(struct dec *d, const uint8_t *in, size_t in_len, uint8_t *out,
 			      size_t out_len, size_t *in_used, size_t *out_made)
 {
@@ -525,6 +584,13 @@ static enum ist_status xz_run(struct dec *d, const uint8_t *in, size_t in_len, u
 			if (d->u.xz.kind == XT_BLOCK_HEADER && d->u.xz.b[0] == 0) {
 				d->u.xz.kind = XT_REST; /* index indicator */
 				last = true;
+			} else if (d->u.xz.kind == XT_BLOCK_HEADER &&
+				   d->u.xz.seen == d->u.xz.unit_end) {
+				if ((st = xz_check_filters(d))) {
+					*in_used = used;
+					*out_made = made;
+					return st;
+				}
 			}
 		}
 		uint64_t bound = xt_bound(d);

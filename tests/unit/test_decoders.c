@@ -502,9 +502,27 @@ static void test_xz_rules(void)
 	REQUIRE(m);
 	expect_error(IST_COMP_XZ, m, len, IST_UNSUPPORTED, "check type SHA-256", 7);
 	free(m);
-	m = compress_cmd("xz -0 --check=none -c arch.cpio", &len, 0);
+	/* filters: the kernel takes LZMA2, optionally after one BCJ filter */
+	m = compress_cmd("xz --check=crc32 --delta=dist=4 --lzma2=preset=0 -c arch.cpio", &len, 0);
+	REQUIRE(m);
+	expect_error(IST_COMP_XZ, m, len, IST_UNSUPPORTED,
+		     "offset 12: block 0 header: filters delta+lzma2: the kernel's xz decoder takes LZMA2, optionally after one BCJ filter",
+		     12);
+	free(m);
+	m = compress_cmd("xz --check=crc32 --x86=start=16 --lzma2=preset=0 -c arch.cpio", &len, 0);
+	REQUIRE(m);
+	expect_error(IST_COMP_XZ, m, len, IST_UNSUPPORTED, "filters x86 (start offset)+lzma2", 12);
+	free(m);
+	m = compress_cmd("xz --check=crc32 --x86 --lzma2=preset=0 -c arch.cpio", &len, 0);
 	REQUIRE(m);
 	struct result r;
+	drive(IST_COMP_XZ, m, len, 0, 0, true, 3, &r);
+	CHECK(r.st == IST_OK && r.end && r.used == len && same_output(&r));
+	result_free(&r);
+	free(m);
+
+	m = compress_cmd("xz -0 --check=none -c arch.cpio", &len, 0);
+	REQUIRE(m);
 	drive(IST_COMP_XZ, m, len, 0, 0, true, 1, &r);
 	CHECK(r.st == IST_OK && r.end && r.used == len && same_output(&r));
 	result_free(&r);

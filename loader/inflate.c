@@ -61,7 +61,6 @@ enum mode {
 enum { TABLES_NONE, TABLES_FIXED, TABLES_DYNAMIC };
 enum kind { K_LITLEN, K_DIST, K_PRECODE };
 
-#define GZ_FTEXT 0x01
 #define GZ_FHCRC 0x02
 #define GZ_FEXTRA 0x04
 #define GZ_FNAME 0x08
@@ -292,8 +291,20 @@ static enum ist_status fail(struct ctx *c, enum ist_status st, uint64_t off, con
 	return st;
 }
 
+/*
+ * Fill the bit buffer to at least 56 bits if the input allows: a word at a
+ * time when 8 bytes are there (cut back to the counted bits, so the buffer
+ * stays clean: bits above the count are zero), else byte by byte.
+ */
 static inline void refill(struct ctx *c)
 {
+	if (c->in_end - c->in >= 8) {
+		c->bitbuf |= ist_load64(c->in) << c->bitcnt;
+		c->in += (63 - c->bitcnt) >> 3;
+		c->bitcnt |= 56;
+		c->bitbuf &= BITMASK(c->bitcnt);
+		return;
+	}
 	while (c->bitcnt < 56 && c->in < c->in_end) {
 		c->bitbuf |= (uint64_t)*c->in++ << c->bitcnt;
 		c->bitcnt += 8;
@@ -413,7 +424,7 @@ static enum ist_status out_full(struct ctx *c)
 
 static const char *format_name(const struct ist_inflate *s)
 {
-	return s->format == IST_INFLATE_GZIP ? "gzip member" :
+	return s->format == IST_INFLATE_GZIP ? "gzip stream" :
 	       s->format == IST_INFLATE_ZLIB ? "zlib stream" : "deflate stream";
 }
 
@@ -429,10 +440,45 @@ static void start_deflate(struct ctx *c)
 	s->mode = M_BLOCK;
 }
 
+/*
+ * Bad symbols, worded once for both loops; the bit position is at the start
+ * of the offending codeword.
+ */
+static enum ist_status bad_litlen(struct ctx *c, unsigned sym)
+{
+	uint64_t at = offset_now(c);
+	if (sym == 0x7fff)
+		return fail(c, IST_BAD_DATA, at,
+			    "offset %llu: invalid literal/length code (unused codeword of an "
+			    "incomplete code)",
+			    (unsigned long long)at);
+	return fail(c, IST_BAD_DATA, at, "offset %llu: invalid literal/length code %u",
+		    (unsigned long long)at, sym);
+}
+
+static enum ist_status bad_dist(struct ctx *c, unsigned sym)
+{
+	uint64_t at = offset_now(c);
+	if (sym == 0x7fff)
+		return fail(c, IST_BAD_DATA, at,
+			    "offset %llu: invalid distance code (unused codeword of an incomplete "
+			    "code)",
+			    (unsigned long long)at);
+	return fail(c, IST_BAD_DATA, at, "offset %llu: invalid distance code %u",
+		    (unsigned long long)at, sym);
+}
+
+static enum ist_status too_far(struct ctx *c, uint32_t dist)
+{
+	uint64_t at = offset_now(c);
+	return fail(c, IST_BAD_DATA, at, "offset %llu: distance %u too far back (%zu bytes of history)",
+		    (unsigned long long)at, dist, (size_t)(c->out - c->floor));
+}
+
 /* ---- the careful loop ---------------------------------------------------- */
 
 /* Look up a symbol with only the bits at hand; false if more are needed. */
-static bool lookup(const struct ctx *c, const uint32_t *table, unsigned tb, uint32_t *e_ret,
+static inline bool lookup(const struct ctx *c, const uint32_t *table, unsigned tb, uint32_t *e_ret,
 		   unsigned *pre_ret)
 {
 	uint32_t e = table[c->bitbuf & BITMASK(tb)];
@@ -824,8 +870,10 @@ static enum ist_status machine(struct ctx *c)
 			break;
 		case M_LEN: {
 			if (c->in_end - c->in >= FAST_IN_MARGIN && c->out_end - c->out >= FAST_OUT_MARGIN) {
-				struct inflate_io io = { c->in,	    c->in_end, c->out,	   c->out_end,
-							 c->floor, c->bitbuf, c->bitcnt };
+				struct inflate_io io = { .in = c->in,	    .in_end = c->in_end,
+							 .out = c->out,	    .out_end = c->out_end,
+							 .floor = c->floor, .bitbuf = c->bitbuf,
+							 .bitcnt = c->bitcnt, .bad = 0 };
 				int r = (s->cpu & IST_CPU_BMI2) ? ist_inflate_fast_bmi2(s, &io) :
 								  ist_inflate_fast_generic(s, &io);
 				c->in = io.in;
@@ -837,6 +885,12 @@ static enum ist_status machine(struct ctx *c)
 						return st;
 					break;
 				}
+				if (r == FAST_BAD_LITLEN)
+					return bad_litlen(c, io.bad);
+				if (r == FAST_BAD_DIST)
+					return bad_dist(c, io.bad);
+				if (r == FAST_TOO_FAR)
+					return too_far(c, io.bad);
 			}
 			uint32_t e;
 			unsigned pre;
@@ -857,15 +911,7 @@ static enum ist_status machine(struct ctx *c)
 						return st;
 					break;
 				}
-				uint64_t at = offset_now(c);
-				unsigned sym = (e >> 16) & 0x7fff;
-				if (sym == 0x7fff)
-					return fail(c, IST_BAD_DATA, at,
-						    "offset %llu: invalid literal/length code (unused codeword of "
-						    "an incomplete code)",
-						    (unsigned long long)at);
-				return fail(c, IST_BAD_DATA, at, "offset %llu: invalid literal/length code %u",
-					    (unsigned long long)at, sym);
+				return bad_litlen(c, (e >> 16) & 0x7fff);
 			}
 			s->len = take_value(c, e, pre);
 			s->mode = M_DIST;
@@ -877,23 +923,13 @@ static enum ist_status machine(struct ctx *c)
 			refill(c);
 			if (!lookup(c, s->dist_table, DIST_BITS, &e, &pre))
 				return need_input(c, "compressed data");
-			uint64_t at = offset_now(c);
-			if (e & E_EXC) {
-				unsigned sym = (e >> 16) & 0x7fff;
-				if (sym == 0x7fff)
-					return fail(c, IST_BAD_DATA, at,
-						    "offset %llu: invalid distance code (unused codeword of an "
-						    "incomplete code)",
-						    (unsigned long long)at);
-				return fail(c, IST_BAD_DATA, at, "offset %llu: invalid distance code %u",
-					    (unsigned long long)at, sym);
-			}
-			uint32_t dist = take_value(c, e, pre);
-			size_t hist = (size_t)(c->out - c->floor);
-			if (dist > hist)
-				return fail(c, IST_BAD_DATA, at,
-					    "offset %llu: distance %u too far back (%zu bytes of history)",
-					    (unsigned long long)at, dist, hist);
+			if (e & E_EXC)
+				return bad_dist(c, (e >> 16) & 0x7fff);
+			uint32_t dist = (e >> 16) + (uint32_t)(((c->bitbuf >> pre) & BITMASK((uint8_t)e)) >>
+							       ((e >> 8) & 0xf));
+			if (dist > (size_t)(c->out - c->floor))
+				return too_far(c, dist);
+			take_value(c, e, pre);
 			s->dist = dist;
 			s->mode = M_COPY;
 		}
@@ -943,8 +979,7 @@ static enum ist_status machine(struct ctx *c)
 			if ((s->flags & IST_INFLATE_NO_TRAILING) && more_input(c)) {
 				uint64_t at = offset_now(c);
 				return fail(c, IST_BAD_DATA, at, "offset %llu: trailing garbage after %s",
-					    (unsigned long long)at,
-					    s->format == IST_INFLATE_GZIP ? "gzip stream" : format_name(s));
+					    (unsigned long long)at, format_name(s));
 			}
 			return IST_OK;
 		case M_ERROR:
@@ -1055,6 +1090,10 @@ enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in
 		}
 		return IST_INVALID;
 	}
+	/* No arithmetic on a null pointer, not even + 0. */
+	static const uint8_t no_input[1];
+	if (!in)
+		in = no_input;
 	struct ctx c = { .s = s, .in0 = in, .in = in, .in_end = (const uint8_t *)in + in_size,
 			 .bitbuf = s->bitbuf, .bitcnt = s->bitcnt, .in_last = in_last,
 			 .in_size = in_size };

@@ -5,9 +5,11 @@
  * mask-and-shift into BZHI/SHRX), and ist_inflate_run picks one at run time.
  *
  * Entry assumptions, checked at the top of every iteration:
- *  - in_end - in >= FAST_IN_MARGIN (16). An iteration refills at most twice;
- *    a refill reads the 8 bytes at `in` and advances it by at most 7 bytes,
- *    so both reads stay below in + 15.
+ *  - in_end - in >= 16 (FAST_IN_MARGIN - 8). An iteration refills at most
+ *    twice (after literals, and after a match, for the next iteration); a
+ *    refill reads the 8 bytes at `in` and advances it by at most 7 bytes, so
+ *    both reads stay below in + 15. The refill before the first iteration is
+ *    one more, hence FAST_IN_MARGIN = 24 on entry.
  *  - out_end - out >= FAST_OUT_MARGIN (288). An iteration writes at most 3
  *    literal entries (6 bytes, stored as 2-byte words), or 2 literal entries
  *    (4 bytes) and a match of at most 258 bytes copied in 8-byte words (40
@@ -27,7 +29,9 @@
  * refill ORs identical values over them. Before returning, the buffer is
  * cut back to its counted bits.
  *
- * Match distances are always checked against `floor`.
+ * Match distances are always checked against `floor`. On bad data the
+ * loop stops with `in` and the bit count at the bad codeword (the buffer's
+ * contents no longer matter: the error is final).
  */
 
 FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
@@ -67,9 +71,9 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 	REFILL();
 	e = LOOKUP();
 	do {
-		uint64_t saved, len_bitbuf;
-		unsigned len_bitsleft;
+		uint64_t saved;
 		uint32_t len, dist, de;
+		unsigned dpre;
 
 		if (e & E_LIT) {
 			/* one or two literals per entry: store both bytes, advance 1 or 2 */
@@ -97,11 +101,11 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 			/* e is not a literal; a match needs up to 48 bits */
 			REFILL();
 		}
-		len_bitbuf = bitbuf;
-		len_bitsleft = bitsleft;
 		if (IST_UNLIKELY(e & E_EXC)) {
+			unsigned pre = 0;
 			if (e & E_SUB) {
 				CONSUME(LITLEN_BITS);
+				pre = LITLEN_BITS;
 				e = s->litlen[(e >> 16) + (bitbuf & BITMASK((e >> 8) & 0xf))];
 				if (e & E_LIT) {
 					CONSUME(e);
@@ -116,8 +120,9 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 					CONSUME(e);
 					ret = FAST_EOB;
 				} else {
-					bitbuf = len_bitbuf; /* let the careful loop report it */
-					bitsleft = len_bitsleft;
+					ret = FAST_BAD_LITLEN;
+					io->bad = (e >> 16) & 0x7fff;
+					bitsleft = (bitsleft & 63) + pre; /* at the codeword */
 				}
 				break;
 			}
@@ -127,19 +132,28 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 		len = (e >> 16) + (uint32_t)((saved & BITMASK((uint8_t)e)) >> ((e >> 8) & 0xf));
 
 		de = s->dist_table[bitbuf & BITMASK(DIST_BITS)];
+		dpre = 0;
 		if (IST_UNLIKELY(de & E_EXC)) {
-			if (!(de & E_SUB))
-				goto rewind;
-			CONSUME(DIST_BITS);
-			de = s->dist_table[(de >> 16) + (bitbuf & BITMASK((de >> 8) & 0xf))];
-			if (de & E_EXC)
-				goto rewind;
+			if (de & E_SUB) {
+				CONSUME(DIST_BITS);
+				dpre = DIST_BITS;
+				de = s->dist_table[(de >> 16) + (bitbuf & BITMASK((de >> 8) & 0xf))];
+			}
+			if (de & E_EXC) {
+				ret = FAST_BAD_DIST;
+				io->bad = (de >> 16) & 0x7fff;
+				bitsleft = (bitsleft & 63) + dpre;
+				break;
+			}
 		}
-		saved = bitbuf;
+		dist = (de >> 16) + (uint32_t)((bitbuf & BITMASK((uint8_t)de)) >> ((de >> 8) & 0xf));
+		if (IST_UNLIKELY(dist > (size_t)(out - floor))) {
+			ret = FAST_TOO_FAR;
+			io->bad = dist;
+			bitsleft = (bitsleft & 63) + dpre;
+			break;
+		}
 		CONSUME(de);
-		dist = (de >> 16) + (uint32_t)((saved & BITMASK((uint8_t)de)) >> ((de >> 8) & 0xf));
-		if (IST_UNLIKELY(dist > (size_t)(out - floor)))
-			goto rewind;
 		e = LOOKUP();
 		REFILL();
 
@@ -184,13 +198,7 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 				} while (dst < out);
 			}
 		}
-		continue;
-	rewind:
-		/* A bad distance: back to before the length, for the careful loop. */
-		bitbuf = len_bitbuf;
-		bitsleft = len_bitsleft;
-		break;
-	} while (in_end - in >= FAST_IN_MARGIN && out_end - out >= FAST_OUT_MARGIN);
+	} while (in_end - in >= FAST_IN_MARGIN - 8 && out_end - out >= FAST_OUT_MARGIN);
 #undef REFILL
 #undef CONSUME
 #undef LOOKUP

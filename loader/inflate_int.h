@@ -48,7 +48,7 @@
  * The fast loop runs only while these margins hold at the top of an
  * iteration; inflate_fast.h explains the numbers.
  */
-#define FAST_IN_MARGIN 16
+#define FAST_IN_MARGIN 24 /* on entry; 16 at the top of each iteration */
 #define FAST_OUT_MARGIN 288
 
 /* What the fast loop works on; the bit buffer holds exactly bitcnt bits. */
@@ -58,16 +58,19 @@ struct inflate_io {
 	const uint8_t *floor; /* first byte a match may copy from */
 	uint64_t bitbuf;
 	unsigned bitcnt;
+	uint32_t bad; /* FAST_BAD_*: the symbol; FAST_TOO_FAR: the distance */
 };
 
-enum { FAST_MARGIN = 0, FAST_EOB = 1 };
+enum { FAST_MARGIN = 0, FAST_EOB, FAST_BAD_LITLEN, FAST_BAD_DIST, FAST_TOO_FAR };
 
 /*
- * Decode symbols of one Huffman block until a margin runs out, end of
- * block (FAST_EOB, consumed), or a symbol the fast loop does not handle
- * (an invalid code, a distance too far back): then it returns FAST_MARGIN
- * with the state rewound to before that symbol, so that the careful loop
- * decodes it again and reports it precisely.
+ * Decode symbols of one Huffman block until a margin runs out
+ * (FAST_MARGIN), the end of the block (FAST_EOB, consumed) or bad data: an
+ * invalid literal/length or distance symbol, a distance too far back. Then
+ * `in` and `bitcnt` locate the start of the offending codeword (the byte
+ * offset is computed as for the careful loop), `bad` says what it was, and
+ * inflate.c words the message with the same functions the careful loop
+ * uses.
  */
 int ist_inflate_fast_generic(const struct ist_inflate *s, struct inflate_io *io);
 int ist_inflate_fast_bmi2(const struct ist_inflate *s, struct inflate_io *io);
@@ -81,12 +84,6 @@ static inline uint64_t ist_load64(const void *p)
 static inline void ist_store64(void *p, uint64_t v)
 {
 	*(ist_u64u *)p = v;
-}
-/* 16 bytes through a vector register (SSE2 on x86-64, NEON on arm64). */
-typedef uint8_t __attribute__((vector_size(16), may_alias, aligned(1))) ist_v16u;
-static inline void ist_copy16(void *dst, const void *src)
-{
-	*(ist_v16u *)dst = *(const ist_v16u *)src;
 }
 typedef uint16_t __attribute__((may_alias, aligned(1))) ist_u16u;
 static inline void ist_store16(void *p, uint16_t v)

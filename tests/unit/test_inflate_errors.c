@@ -20,17 +20,20 @@ static struct bitwriter W;
 static void expect(enum ist_inflate_format fmt, uint32_t flags, const uint8_t *p, size_t n,
 		   enum ist_status want, const char *msg)
 {
-	/* The first mode has room for the fast loop, the others grow from 7 bytes. */
+	/* The first and last modes have room for the fast loop (BMI2 where the
+	 * CPU has it, then the baseline one); the others grow from 7 bytes. */
 	static const struct {
 		enum tinf_chunk chunk;
 		bool windowed;
 		size_t out_initial;
-	} modes[] = { { TINF_WHOLE, false, 1 << 20 }, { TINF_BYTE, false, 7 }, { TINF_WHOLE, true, 0 },
-		      { TINF_BYTE, true, 0 }, { TINF_RANDOM, false, 7 } };
+		bool generic;
+	} modes[] = { { TINF_WHOLE, false, 1 << 20, false }, { TINF_BYTE, false, 7, false },
+		      { TINF_WHOLE, true, 0, false },	     { TINF_BYTE, true, 0, false },
+		      { TINF_RANDOM, false, 7, false },	     { TINF_WHOLE, false, 1 << 20, true } };
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
 		struct tinf_opts o = { .chunk = modes[i].chunk, .windowed = modes[i].windowed,
 				       .out_initial = modes[i].out_initial, .flags = flags,
-				       .seed = (unsigned)i + 1 };
+				       .seed = (unsigned)i + 1, .generic = modes[i].generic };
 		struct tinf_result r;
 		tinf_decode(fmt, p, n, &o, &r);
 		if (r.status != want || strcmp(r.err.msg, msg))
@@ -262,6 +265,36 @@ static void test_fixed_invalid_symbols(void)
 		snprintf(msg, sizeof msg, "offset 2: invalid distance code %u", sym);
 		expect_w(IST_INFLATE_RAW, IST_BAD_DATA, msg);
 	}
+}
+
+/* 1000 literals first, so that the fast loop meets the bad symbol. */
+static void long_fixed_prefix(void)
+{
+	bw_init(&W);
+	bw_bits(&W, 1, 1);
+	bw_bits(&W, 1, 2);
+	for (int i = 0; i < 1000; i++)
+		bw_fixed_lit(&W, 'a' + i % 26); /* 8-bit codes: 3 + 8000 bits */
+}
+
+static void long_fixed_suffix(void)
+{
+	for (int i = 0; i < 1000; i++)
+		bw_fixed_lit(&W, 'z');
+	bw_fixed_lit(&W, 256);
+}
+
+static void test_fast_loop_invalid_symbols(void)
+{
+	long_fixed_prefix();
+	bw_fixed_lit(&W, 287); /* at bit 8003 */
+	long_fixed_suffix();
+	expect_w(IST_INFLATE_RAW, IST_BAD_DATA, "offset 1000: invalid literal/length code 287");
+	long_fixed_prefix();
+	bw_fixed_lit(&W, 258); /* length 4, 7 bits: the distance code at bit 8010 */
+	bw_fixed_dist(&W, 31);
+	long_fixed_suffix();
+	expect_w(IST_INFLATE_RAW, IST_BAD_DATA, "offset 1001: invalid distance code 31");
 }
 
 static void test_distance_too_far(void)
@@ -510,7 +543,17 @@ static void test_sticky(void)
 	CHECK_STR(e2.msg, "offset 0: invalid block type 3");
 	CHECK_EQ_U(used, 0);
 	/* API misuse */
+	CHECK_EQ_U(ist_inflate_init(s, IST_INFLATE_RAW, 0), IST_OK);
+	CHECK_EQ_U(ist_inflate_run(s, NULL, 3, true, &used, &e1), IST_INVALID);
+	CHECK_EQ_U(ist_inflate_set_output(s, out, sizeof out), IST_OK);
+	CHECK_EQ_U(ist_inflate_run(s, "\x01\x05\x00\xfa\xffhello", 10, true, &used, &e1), IST_OK);
+	CHECK(ist_inflate_done(s));
+	CHECK_EQ_U(ist_inflate_output_size(s), 5);
+	CHECK_EQ_U(ist_inflate_set_output(s, out, 4), IST_INVALID); /* smaller than produced */
+	CHECK_EQ_U(ist_inflate_init(s, IST_INFLATE_RAW, IST_INFLATE_WINDOWED), IST_OK);
+	CHECK_EQ_U(ist_inflate_set_output(s, out, sizeof out), IST_INVALID);
 	CHECK_EQ_U(ist_inflate_init(s, 7, 0), IST_INVALID);
+	CHECK_EQ_U(ist_inflate_init(s, IST_INFLATE_RAW, 0x100), IST_INVALID);
 	CHECK_EQ_U(ist_inflate_init(s, IST_INFLATE_ZLIB, IST_INFLATE_CONCAT), IST_INVALID);
 	CHECK_EQ_U(ist_inflate_init(s, IST_INFLATE_RAW, 0), IST_OK);
 	CHECK_EQ_U(ist_inflate_run(s, "\x03\x00", 2, true, &used, &e1), IST_INVALID);
@@ -560,6 +603,7 @@ int main(void)
 	RUN(test_bad_repeat);
 	RUN(test_bad_litlen_dist_codes);
 	RUN(test_fixed_invalid_symbols);
+	RUN(test_fast_loop_invalid_symbols);
 	RUN(test_distance_too_far);
 	RUN(test_gzip_members);
 	RUN(test_gzip_header);

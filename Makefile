@@ -38,7 +38,7 @@ LIBCORE   := $(BUILD)/libinitstack.a
 
 .SECONDARY:
 .PHONY: all core cli tests check deps fuzz fuzzers bench demo clean freestanding asan
-all: cli tests efi
+all: cli tests efi handover
 
 core: $(LIBCORE)
 cli: $(BUILD)/initstack
@@ -89,6 +89,7 @@ $(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 include efi/efi.mk
+include handover/handover.mk
 
 # ---- variants -------------------------------------------------------------
 

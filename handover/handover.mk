@@ -1,0 +1,61 @@
+# handover: the static early-userspace program (docs/handover.md).
+# Included from the top Makefile, after its variables and rules:
+#     include handover/handover.mk
+# Targets: `handover` (the static binary, build/handover/handover); the
+# unit tests test_unpack and test_manifest and the manifest fuzz replay get
+# the unpacker objects through the prerequisites added below.
+
+HO_SRC     := $(sort $(wildcard handover/*.c))
+HO_LIB_SRC := $(filter-out handover/main.c,$(HO_SRC))
+HO_LIB_OBJ := $(HO_LIB_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/handover/%.o: handover/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -MMD -MP -c $< -o $@
+
+# The pattern rules link $^, so these extra prerequisites join the link.
+$(BUILD)/tests/test_unpack $(BUILD)/tests/test_manifest: $(HO_LIB_OBJ)
+$(BUILD)/replay/manifest $(BUILD)/fuzzer/manifest: $(HO_LIB_OBJ)
+
+# ---- the static binary ------------------------------------------------------
+# Always without sanitizers (they cannot link -static), in its own tree, so
+# every variant (host, asan) shares one build/handover/handover.
+
+HO_BUILD        := build/handover
+HO_CFLAGS       := $(WARN) $(INC) -Icli -D_GNU_SOURCE $(CFLAGS)
+HO_CORE_CFLAGS  := $(WARN) $(INC) -ffreestanding $(CFLAGS)
+HO_STATIC_LIBS  := -lz -lzstd -llzma -lbz2 -llz4 -llzo2
+HO_OBJ          := $(HO_BUILD)/obj
+HO_BIN_OBJ      := $(HO_SRC:%.c=$(HO_OBJ)/%.o) $(HO_OBJ)/cli/stack.o $(HO_OBJ)/cli/decoders.o
+HO_CORE_OBJ     := $(CORE_SRC:%.c=$(HO_OBJ)/%.o)
+
+.PHONY: handover
+handover: $(HO_BUILD)/handover
+
+$(HO_OBJ)/handover/%.o: handover/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HO_OBJ)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HO_OBJ)/loader/%.o: loader/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HO_CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HO_OBJ)/libinitstack.a: $(HO_CORE_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(HO_BUILD)/handover: $(HO_BIN_OBJ) $(HO_OBJ)/libinitstack.a
+	@$(if $(Q),echo "  LD      $@ (static)")
+	$(Q)$(CC) $(HO_CFLAGS) -static $(LDFLAGS) $^ $(HO_STATIC_LIBS) -o $@
+
+ifneq ($(BUILD),$(HO_BUILD))
+-include $(shell find $(HO_OBJ) -name '*.d' 2>/dev/null)
+endif

@@ -1,43 +1,89 @@
 #!/bin/bash
-# make demo: the host tool on a kernel-camp archive and a distribution
-# archive that clashes with it. (The QEMU boot through initstack.efi joins
-# this demo when the loader lands.)
+# make demo: Debian's kernel booted in QEMU through initstack.efi with the
+# kernel camp's archive (handover and two hooks) and the distribution's
+# archive deferred. The distribution archive tries to overwrite the kernel
+# camp's /kernel/handover; the console shows the hooks finishing first, the
+# overwrite refused, and the distribution's /init running. It ends by itself.
 set -u
 cd "$(dirname "$0")/.."
-I=$PWD/build/host/initstack
+export INITSTACK=$PWD/build/host/initstack
+. tests/boot/lib.sh
+I=$INITSTACK
 D=build/demo
-rm -rf "$D" && mkdir -p "$D/kernel-camp/kernel/hooks" "$D/distro/kernel" "$D/distro/bin" \
-	"$D/early/kernel/x86/microcode"
+rm -rf "$D" && mkdir -p "$D"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-printf '#!/bin/sh\necho handover\n' >"$D/kernel-camp/kernel/handover"
-printf '#!/bin/sh\necho hook 10\n' >"$D/kernel-camp/kernel/hooks/10-firmware"
-printf '#!/bin/sh\necho hook 20\n' >"$D/kernel-camp/kernel/hooks/20-keys"
-chmod 755 "$D"/kernel-camp/kernel/handover "$D"/kernel-camp/kernel/hooks/*
+K=$(fetch_kernel) || { echo "demo: could not fetch Debian's kernel package" >&2; exit 1; }
+
+# The kernel camp: handover, its own busybox for the hooks, two hooks.
+mkdir -p "$D/kernel-camp/kernel/hooks" "$D/kernel-camp/kernel/bin"
+cp build/handover/handover "$D/kernel-camp/kernel/handover"
+cp /bin/busybox "$D/kernel-camp/kernel/bin/busybox"
+cat >"$D/kernel-camp/kernel/hooks/10-firmware" <<'SH'
+#!/kernel/bin/busybox sh
+echo "hook 10-firmware: loading firmware (no distribution file exists yet: $(/kernel/bin/busybox ls /bin 2>&1 | /kernel/bin/busybox head -1))"
+/kernel/bin/busybox sleep 1
+echo "hook 10-firmware: done"
+SH
+cat >"$D/kernel-camp/kernel/hooks/20-keys" <<'SH'
+#!/kernel/bin/busybox sh
+echo "hook 20-keys: done"
+SH
+chmod 755 "$D"/kernel-camp/kernel/hooks/*
+
+# The distribution: busybox, an /init, and a /kernel/handover of its own.
+mkdir -p "$D/distro/bin" "$D/distro/kernel"
 cp /bin/busybox "$D/distro/bin/busybox"
 ln -s busybox "$D/distro/bin/sh"
-printf '#!/bin/sh\necho "a distribution that thinks it owns /kernel"\n' >"$D/distro/kernel/handover"
-printf '#!/bin/sh\nexec /bin/sh\n' >"$D/distro/init"
-head -c 4096 /dev/urandom >"$D/early/kernel/x86/microcode/GenuineIntel.bin"
+printf '#!/bin/sh\necho "the distribution replaced handover"\n' >"$D/distro/kernel/handover"
+cat >"$D/distro/init" <<'SH'
+#!/bin/busybox sh
+echo "distribution /init: running as PID $$ with: $*"
+echo "distribution /init: /kernel/handover is $(/bin/busybox sha256sum /kernel/handover | /bin/busybox cut -c1-16)... (the kernel camp's)"
+echo "distribution /init: /.initstack is $( [ -e /.initstack ] && echo still there || echo gone)"
+/bin/busybox poweroff -f
+SH
+chmod 755 "$D/distro/init"
 
 say "the kernel camp's archive, built by initstack (deterministic newc)"
 "$I" build --mtime 0 --owner 0:0 -o "$D/kernel.cpio" "$D/kernel-camp"
-"$I" list "$D/kernel.cpio"
+"$I" list "$D/kernel.cpio" | grep -v busybox
+echo "kernel camp handover sha256: $(sha256sum <build/handover/handover | cut -c1-16)..."
 
 say "the distribution's archive, made by GNU cpio and gzip"
 (cd "$D/distro" && find . | cpio -o -H newc --quiet | gzip -9 >../distro.img)
-"$I" list "$D/distro.img" | head -8
+"$I" list "$D/distro.img" | grep -v busybox
 
-say "early microcode, but compressed: the kernel's early loader will not see it"
-(cd "$D/early" && find kernel | cpio -o -H newc --quiet | gzip >../early.img)
-"$I" check --early "$D/early.img" --kernel "$D/kernel.cpio"
+say "unpacked by the kernel as it is today, the distribution overwrites /kernel/handover"
+"$I" check --kernel "$D/kernel.cpio" "$D/distro.img" | grep -v '^allow'
 
-say "what the kernel does today with  kernel.cpio + distro.img  (last wins, silently)"
-"$I" check --kernel "$D/kernel.cpio" "$D/distro.img"
-echo "exit status $? (1: the stack breaks the policy)"
-"$I" tree --kernel "$D/kernel.cpio" "$D/distro.img" 2>/dev/null | grep ' /kernel/handover$'
-
-say "with the distribution's archive deferred: its entry under /kernel is refused"
-"$I" tree --kernel "$D/kernel.cpio" --deferred "$D/distro.img" 2>&1 | grep -E 'refused|/kernel/handover$|/init$'
+say "booting Debian's kernel through initstack.efi with the distribution deferred"
+esp=$D/esp
+make_esp "$esp" "$EFI_IMAGE"
+cp "$K" "$esp/boot/vmlinuz"
+cp "$D/kernel.cpio" "$D/distro.img" "$esp/boot/"
+cat >"$esp/EFI/BOOT/initstack.conf" <<'CONF'
+title          initstack demo
+linux          /boot/vmlinuz
+kernel-initrd  /boot/kernel.cpio
+defer          /boot/distro.img
+options        console=ttyS0 panic=-1 loglevel=3
+CONF
+cat "$esp/EFI/BOOT/initstack.conf"
 echo
-echo "The kernel camp's /kernel/handover survives; the distribution's /init is there."
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
+: >"$D/serial.log"
+boot_efi "$esp" "$D/serial.log" &
+pid=$!
+# show the serial console as it comes, without the firmware's screen codes
+tail -n +1 -f --pid=$pid "$D/serial.log" 2>/dev/null |
+	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\r//g' | grep -a --line-buffered -E '^(initstack|handover|hook|distribution|EFI stub)'
+wait $pid
+rc=$?
+echo
+if grep -qa "distribution /init: running" "$D/serial.log"; then
+	echo "demo: done: the hooks ran first, the overwrite was refused, the distribution's /init ran."
+	exit 0
+fi
+echo "demo: the boot did not reach the distribution's /init (QEMU status $rc); serial log: $D/serial.log" >&2
+exit 1

@@ -232,9 +232,20 @@ static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
 			tree_walk_path(t, k->name, 0, 1, &o);
 			size_t ol = tree_look_path(&o, t->other, sizeof t->other);
 			if (!o.err && ((o.node && o.node->ino->protected_names) ||
-				       protected_path(t, t->other, ol)))
+				       protected_path(t, t->other, ol))) {
 				note(t, IST_EV_PROTECTED, "hard link %.*s to protected %.*s", 200, t->path,
 				     200, t->other);
+				return;
+			}
+			/* the first name is now a symlink: open follows it from the new name */
+			if (!o.err && o.node && tree_type(o.node) == IST_S_IFLNK && type == IST_S_IFREG) {
+				tree_walk_path(t, k->name, L_FOLLOW, 1, &o);
+				ol = tree_look_path(&o, t->other, sizeof t->other);
+				if (!o.err && protected_path(t, t->other, ol))
+					note(t, IST_EV_PROTECTED,
+					     "hard link %.*s to a symlink into a protected prefix: %.*s", 200,
+					     t->path, 200, t->other);
+			}
 		}
 	}
 }

@@ -1078,7 +1078,7 @@ static const struct hostile_case {
 		P "b: /b becomes a hard link of symlink /a, and writing it goes to protected /kernel/bin/tool (refused)\n"
 		P "c: symlink replaces a file (warning)\n"
 		P "d: /d becomes a hard link of symlink /c: the data goes to /etc/passwd (warning)\n", 0,
-		true /* the model lets "b" write through to /kernel/bin/tool */ },
+		false },
 	{ "gzip", h_gzip,
 		P "kernel/bin/tool: /kernel/bin/tool is under a protected prefix (refused)\n"
 		P "x/00: /kernel/hooks/00 is under a protected prefix, reached through symlink /x -> /kernel/hooks (refused)\n", 0, false },

@@ -342,6 +342,75 @@ static int write_all(struct build *b)
 	return 0;
 }
 
+/* ---- the kernel camp's archive ---------------------------------------- */
+
+static int add_file(struct build *b, const char *name, const char *source, uint32_t perm)
+{
+	struct stat st;
+	if (stat(source, &st) || !S_ISREG(st.st_mode))
+		return fail("%s: %s", source, errno ? strerror(errno) : "not a regular file");
+	if (st.st_size > UINT32_MAX)
+		return fail("%s: %s", source, "over 4 GiB: newc cannot hold it");
+	struct item *it = new_item(b);
+	it->name = strdup(name);
+	it->source = strdup(source);
+	it->mode = S_IFREG | perm;
+	it->size = (uint32_t)st.st_size;
+	it->mtime = (uint32_t)st.st_mtime;
+	it->nlink = 1;
+	return 0;
+}
+
+static void add_dir(struct build *b, const char *name)
+{
+	struct item *it = new_item(b);
+	it->name = strdup(name);
+	it->mode = S_IFDIR | 0755;
+	it->nlink = 2;
+}
+
+/* handover beside this program in a build tree: build/X/initstack -> build/handover/handover */
+static char *default_handover(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	strcpy(slash, "/handover/handover");
+	return access(exe, R_OK) ? NULL : strdup(exe);
+}
+
+/* After sorting: one entry per name; a directory given twice is one. */
+static int dedupe(struct build *b)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (o && !strcmp(b->items[o - 1].name, b->items[i].name)) {
+			if (S_ISDIR(b->items[i].mode) && S_ISDIR(b->items[o - 1].mode)) {
+				free(b->items[i].name);
+				continue;
+			}
+			int rc = fail("%s: given twice (by --handover/--hook and in %s)",
+				      b->items[i].name, "the directory");
+			while (i < b->n)
+				b->items[o++] = b->items[i++]; /* each item once, for freeing */
+			b->n = o;
+			return rc;
+		}
+		b->items[o++] = b->items[i];
+	}
+	b->n = o;
+	return 0;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -349,11 +418,18 @@ int cmd_build(int argc, char **argv)
 		{ "list", required_argument, 0, 'l' },
 		{ "mtime", required_argument, 0, 'm' },
 		{ "owner", required_argument, 0, 'u' },
+		{ "kernel-archive", no_argument, 0, 'K' },
+		{ "handover", required_argument, 0, 'H' },
+		{ "hook", required_argument, 0, 'k' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct build b = { .out_path = "-", .mtime = -1, .uid = -1, .gid = -1 };
 	const char *list = NULL;
+	bool kernel_archive = false;
+	const char *handover = NULL;
+	const char *hooks[64];
+	unsigned nhooks = 0;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	if (sde && *sde)
 		b.mtime = strtoll(sde, NULL, 10);
@@ -382,8 +458,16 @@ int cmd_build(int argc, char **argv)
 			b.gid = g;
 			break;
 		}
+		case 'K': kernel_archive = true; break;
+		case 'H': handover = optarg; break;
+		case 'k':
+			if (nhooks == sizeof hooks / sizeof hooks[0])
+				return fail("more than %s hooks%s", "64", "");
+			hooks[nhooks++] = optarg;
+			break;
 		case 'h':
-			printf("usage: initstack build [-o OUT] [--mtime SECONDS] [--owner UID:GID] (DIR | --list FILE)\n");
+			printf("usage: initstack build [-o OUT] [--mtime SECONDS] [--owner UID:GID] (DIR | --list FILE)\n"
+			       "       initstack build --kernel-archive [--handover PATH] [--hook FILE]... [-o OUT] [DIR]\n");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -391,7 +475,43 @@ int cmd_build(int argc, char **argv)
 	}
 	int rc;
 	bool from_dir = false;
-	if (list) {
+	if (kernel_archive) {
+		/* the kernel camp's: handover, its hooks, the files of DIR; root's */
+		if (list || optind + 1 < argc)
+			return fail("--kernel-archive takes at most one directory of extra files%s%s", "", "");
+		char *found = handover ? NULL : default_handover();
+		if (!handover && !found)
+			return fail("no handover next to this program; give --handover PATH%s%s", "", "");
+		if (b.uid < 0) {
+			b.uid = 0;
+			b.gid = 0;
+		}
+		add_dir(&b, "kernel");
+		add_dir(&b, "kernel/hooks");
+		rc = add_file(&b, "kernel/handover", handover ? handover : found, 0755);
+		free(found);
+		for (unsigned i = 0; !rc && i < nhooks; i++) {
+			const char *base = strrchr(hooks[i], '/');
+			char name[512];
+			snprintf(name, sizeof name, "kernel/hooks/%s", base ? base + 1 : hooks[i]);
+			rc = add_file(&b, name, hooks[i], 0755);
+		}
+		if (!rc && optind < argc) {
+			char *root = strdup(argv[optind]);
+			size_t dl = strlen(root);
+			while (dl > 1 && root[dl - 1] == '/')
+				root[--dl] = '\0';
+			rc = add_tree(&b, root, "");
+			free(root);
+			from_dir = true;
+		}
+		if (!rc) {
+			qsort(b.items, b.n, sizeof *b.items, cmp_items);
+			rc = dedupe(&b);
+		}
+	} else if (handover || nhooks) {
+		return fail("--handover and --hook go with --kernel-archive%s%s", "", "");
+	} else if (list) {
 		if (optind != argc)
 			return fail("give either a directory or --list, not both%s%s", "", "");
 		rc = add_list(&b, list);

@@ -16,20 +16,18 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 K=$(fetch_kernel) || { echo "demo: could not fetch Debian's kernel package" >&2; exit 1; }
 
 # The kernel camp: handover, its own busybox for the hooks, two hooks.
-mkdir -p "$D/kernel-camp/kernel/hooks" "$D/kernel-camp/kernel/bin"
-cp build/handover/handover "$D/kernel-camp/kernel/handover"
+mkdir -p "$D/kernel-camp/kernel/bin"
 cp /bin/busybox "$D/kernel-camp/kernel/bin/busybox"
-cat >"$D/kernel-camp/kernel/hooks/10-firmware" <<'SH'
+cat >"$D/10-firmware" <<'SH'
 #!/kernel/bin/busybox sh
 echo "hook 10-firmware: loading firmware (no distribution file exists yet: $(/kernel/bin/busybox ls /bin 2>&1 | /kernel/bin/busybox head -1))"
 /kernel/bin/busybox sleep 1
 echo "hook 10-firmware: done"
 SH
-cat >"$D/kernel-camp/kernel/hooks/20-keys" <<'SH'
+cat >"$D/20-keys" <<'SH'
 #!/kernel/bin/busybox sh
 echo "hook 20-keys: done"
 SH
-chmod 755 "$D"/kernel-camp/kernel/hooks/*
 
 # The distribution: busybox, an /init, and a /kernel/handover of its own.
 mkdir -p "$D/distro/bin" "$D/distro/kernel"
@@ -45,8 +43,9 @@ echo "distribution /init: /.initstack is $( [ -e /.initstack ] && echo still the
 SH
 chmod 755 "$D/distro/init"
 
-say "the kernel camp's archive, built by initstack (deterministic newc)"
-"$I" build --mtime 0 --owner 0:0 -o "$D/kernel.cpio" "$D/kernel-camp"
+say "the kernel camp's archive: initstack build --kernel-archive (handover, hooks, busybox)"
+"$I" build --kernel-archive --handover build/handover/handover --hook "$D/10-firmware" \
+	--hook "$D/20-keys" --mtime 0 -o "$D/kernel.cpio" "$D/kernel-camp"
 "$I" list "$D/kernel.cpio" | grep -v busybox
 echo "kernel camp handover sha256: $(sha256sum <build/handover/handover | cut -c1-16)..."
 

@@ -102,3 +102,27 @@ $I tree --no-builtin "$T/list.cpio" >"$T/out" 2>/dev/null
 has "build: ... the symlink is there" "$T/out" "l 0777 0:0 7 - /kernel/sh -> busybox"
 has "build: ... the file is there" "$T/out" "f 0600 0:0 2 $(sha256sum <"$T/c/etc/x" | cut -d' ' -f1) /kernel/x"
 grep -q "/dev/null" "$T/out" && notok "build: ... the device under a missing /dev is dropped, as the kernel does" || ok "build: ... the device under a missing /dev is dropped, as the kernel does"
+
+# build --kernel-archive: handover, hooks and extra files, owned by root
+printf '#!/bin/sh\nexit 0\n' >"$T/10-first"
+printf '#!/bin/sh\nexit 0\n' >"$T/20-second"
+printf 'handover stand-in\n' >"$T/handover"
+mkdir -p "$T/extra/kernel/bin"
+printf 'tool\n' >"$T/extra/kernel/bin/tool"
+expect "build --kernel-archive makes the kernel camp's archive" 0 \
+	$I build --kernel-archive --handover "$T/handover" --hook "$T/10-first" --hook "$T/20-second" \
+	--mtime 0 -o "$T/kernel-camp.cpio" "$T/extra"
+$I tree --no-builtin --kernel "$T/kernel-camp.cpio" >"$T/out" 2>&1
+has "build --kernel-archive: handover at /kernel/handover, 0755, root's" "$T/out" \
+	"f 0755 0:0 18 $(sha256sum <"$T/handover" | cut -d' ' -f1) /kernel/handover"
+has "build --kernel-archive: the hooks in /kernel/hooks" "$T/out" \
+	"f 0755 0:0 17 $(sha256sum <"$T/20-second" | cut -d' ' -f1) /kernel/hooks/20-second"
+grep -q ' /kernel/bin/tool$' "$T/out" && ok "build --kernel-archive: the directory's files are added" ||
+	notok "build --kernel-archive: the directory's files are added"
+mkdir -p "$T/clash/kernel"
+printf 'x\n' >"$T/clash/kernel/handover"
+expect "build --kernel-archive: a handover in the directory too is an error" 2 \
+	$I build --kernel-archive --handover "$T/handover" -o "$T/x.cpio" "$T/clash"
+has "build --kernel-archive: ... saying which" "$T/err" \
+	"initstack build: kernel/handover: given twice (by --handover/--hook and in the directory)"
+expect "build: --hook without --kernel-archive is a usage error" 2 $I build --hook "$T/10-first" -o "$T/x.cpio" "$T/extra"

@@ -230,3 +230,41 @@ boot_efi() {
 	rc=$?
 	return $rc
 }
+
+# ---- Debian's initramfs-tools image ------------------------------------------
+
+# debian_initrd VMLINUZ LOG: print the path of Debian's initramfs-tools image
+# for that kernel, $CACHE/initrd.img-VERSION, building it the first time as
+# tests/interop/initramfs_tools.sh does (mkinitramfs in a private mount
+# namespace with the package's modules and config; needs root and
+# initramfs-tools). mkinitramfs's output goes to LOG. Fails when there is
+# no image and it cannot be built.
+debian_initrd() {
+	local k=$1 mlog=$2 ver pkgdir deb img mods
+	ver=${k##*/vmlinuz-}
+	pkgdir=${k%/boot/*}
+	img=$CACHE/initrd.img-$ver
+	: >"$mlog"
+	[ -s "$img" ] && { echo "$img"; return 0; }
+	command -v mkinitramfs >/dev/null || { echo "mkinitramfs missing (initramfs-tools)" >"$mlog"; return 1; }
+	deb=$(ls "$CACHE"/linux-image-"$ver"_*.deb 2>/dev/null | head -1)
+	(
+		flock 9 || exit 1
+		[ -s "$img" ] && exit 0
+		if [ ! -d "$pkgdir/lib/modules/$ver" ] && [ ! -d "$pkgdir/usr/lib/modules/$ver" ]; then
+			[ -n "$deb" ] || { echo "no $CACHE/linux-image-${ver}_*.deb for the modules"; exit 1; }
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules ./usr/lib/modules 2>/dev/null ||
+				dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules 2>/dev/null
+		fi
+		mods=$pkgdir/lib/modules/$ver
+		[ -d "$mods" ] || mods=$pkgdir/usr/lib/modules/$ver
+		mkdir -p /lib/modules
+		unshare -m sh -c '
+			mount -t tmpfs none /lib/modules && mkdir /lib/modules/'"$ver"' &&
+			mount --bind '"$mods"' /lib/modules/'"$ver"' &&
+			mount -t tmpfs none /boot && cp '"$pkgdir"'/boot/config-'"$ver"' /boot/ &&
+			mkinitramfs -o '"$img.tmp"' '"$ver"'' && mv "$img.tmp" "$img"
+	) 9>"$CACHE/.initramfs.lock" >>"$mlog" 2>&1
+	[ -s "$img" ] || return 1
+	echo "$img"
+}

@@ -330,3 +330,36 @@ check "debian: console order is hook, unpack, prompt" \
 	"$(line "$L" "$PROMPT")" -gt "$(line "$L" "handover: $name: ")"
 check "debian: the VM was stopped at the prompt, not by the timeout" \
 	sh -c "test \"\$(cat '$T/debian.rc')\" = 0 && tr -d '\r' <'$L' | grep -qaF '$PROMPT'"
+
+# 6. a dracut image, deferred, through initstack.efi, to its rd.break shell
+#    (dracut-core is run from where it is unpacked: it conflicts with
+#    initramfs-tools in Debian; see tests/boot/lib.sh dracut_initrd)
+if ! DIMG=$(dracut_initrd "$K" "$T/dracut.log"); then
+	notok "dracut: no dracut image for $K: $(tail -3 "$T/dracut.log" | tr '\n' ' ')"
+	exit 0
+fi
+E=$T/esp-dracut
+make_esp "$E" "$EFI_IMAGE"
+cp "$K" "$E/boot/vmlinuz"
+cp "$T/debian.cpio" "$E/boot/kernel.cpio"
+cp "$DIMG" "$E/boot/${DIMG##*/}"
+cat >"$E/EFI/BOOT/initstack.conf" <<CONF
+title          handover: a dracut image, deferred
+linux          /boot/vmlinuz
+kernel-initrd  /boot/kernel.cpio
+defer          /boot/${DIMG##*/}
+options        console=ttyS0 loglevel=4 rd.break=cmdline
+handover-error continue
+CONF
+DPROMPT="cmdline:/#"
+BOOT_TIMEOUT=180 boot_efi "$E" "$T/dracut-boot.log" "$DPROMPT"
+drc=$?
+L=$T/dracut-boot.log
+name=01-${DIMG##*/}
+entries=$("$I" list --json "$DIMG" | jq '[.[0].segments[].entries[] | select(.type != "trailer")] | length')
+expect "dracut: the hook runs before the image is unpacked (no /init)" "$L" \
+	"@@HOOK@@ 10-look sees: init=no scripts=no deferred: $name "
+expect "dracut: handover unpacks all $entries entries of the gzip image" "$L" \
+	"handover: $name: $entries entries: $entries written, 0 dropped, 0 refused, 0 warnings, 0 failed"
+check "dracut: dracut's /init reaches its rd.break=cmdline shell ($DPROMPT)" \
+	sh -c "test '$drc' = 0 && tr -d '\r' <'$L' | grep -qaF '$DPROMPT'"

@@ -233,38 +233,79 @@ boot_efi() {
 
 # ---- Debian's initramfs-tools image ------------------------------------------
 
-# debian_initrd VMLINUZ LOG: print the path of Debian's initramfs-tools image
-# for that kernel, $CACHE/initrd.img-VERSION, building it the first time as
-# tests/interop/initramfs_tools.sh does (mkinitramfs in a private mount
-# namespace with the package's modules and config; needs root and
-# initramfs-tools). mkinitramfs's output goes to LOG. Fails when there is
-# no image and it cannot be built.
-debian_initrd() {
-	local k=$1 mlog=$2 ver pkgdir deb img mods
+# kernel_modules VMLINUZ: the package's /lib/modules/VER for that kernel,
+# unpacked once beside it in the cache.
+kernel_modules() {
+	local k=$1 ver pkgdir deb
 	ver=${k##*/vmlinuz-}
 	pkgdir=${k%/boot/*}
+	if [ ! -d "$pkgdir/lib/modules/$ver" ] && [ ! -d "$pkgdir/usr/lib/modules/$ver" ]; then
+		deb=$(ls "$CACHE"/linux-image-"$ver"_*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || { echo "no $CACHE/linux-image-${ver}_*.deb for the modules" >&2; return 1; }
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules ./usr/lib/modules 2>/dev/null ||
+			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules 2>/dev/null
+	fi
+	if [ -d "$pkgdir/lib/modules/$ver" ]; then echo "$pkgdir/lib/modules/$ver"; else echo "$pkgdir/usr/lib/modules/$ver"; fi
+}
+
+# with_kernel VMLINUZ CMD: run the shell command CMD in a private mount
+# namespace where /lib/modules/VER and /boot/config-VER are the package's
+# (nothing is installed for the kernel on the machine).
+with_kernel() {
+	local k=$1 cmd=$2 ver pkgdir mods
+	ver=${k##*/vmlinuz-}
+	pkgdir=${k%/boot/*}
+	mods=$(kernel_modules "$k") || return 1
+	mkdir -p /lib/modules
+	unshare -m sh -c '
+		mount -t tmpfs none /lib/modules && mkdir /lib/modules/'"$ver"' &&
+		mount --bind '"$mods"' /lib/modules/'"$ver"' &&
+		mount -t tmpfs none /boot && cp '"$pkgdir"'/boot/config-'"$ver"' /boot/ && '"$cmd"
+}
+
+# debian_initrd VMLINUZ LOG: Debian's initramfs-tools image for that kernel,
+# built once by mkinitramfs (with_kernel) and cached; its path, or fail with
+# the reason in LOG.
+debian_initrd() {
+	local k=$1 mlog=$2 ver img
+	ver=${k##*/vmlinuz-}
 	img=$CACHE/initrd.img-$ver
 	: >"$mlog"
 	[ -s "$img" ] && { echo "$img"; return 0; }
 	command -v mkinitramfs >/dev/null || { echo "mkinitramfs missing (initramfs-tools)" >"$mlog"; return 1; }
-	deb=$(ls "$CACHE"/linux-image-"$ver"_*.deb 2>/dev/null | head -1)
 	(
 		flock 9 || exit 1
 		[ -s "$img" ] && exit 0
-		if [ ! -d "$pkgdir/lib/modules/$ver" ] && [ ! -d "$pkgdir/usr/lib/modules/$ver" ]; then
-			[ -n "$deb" ] || { echo "no $CACHE/linux-image-${ver}_*.deb for the modules"; exit 1; }
-			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules ./usr/lib/modules 2>/dev/null ||
-				dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules 2>/dev/null
-		fi
-		mods=$pkgdir/lib/modules/$ver
-		[ -d "$mods" ] || mods=$pkgdir/usr/lib/modules/$ver
-		mkdir -p /lib/modules
-		unshare -m sh -c '
-			mount -t tmpfs none /lib/modules && mkdir /lib/modules/'"$ver"' &&
-			mount --bind '"$mods"' /lib/modules/'"$ver"' &&
-			mount -t tmpfs none /boot && cp '"$pkgdir"'/boot/config-'"$ver"' /boot/ &&
-			mkinitramfs -o '"$img.tmp"' '"$ver"'' && mv "$img.tmp" "$img"
+		with_kernel "$k" "mkinitramfs -o '$img.tmp' '$ver'" && mv "$img.tmp" "$img"
 	) 9>"$CACHE/.initramfs.lock" >>"$mlog" 2>&1
+	[ -s "$img" ] || return 1
+	echo "$img"
+}
+
+# dracut_initrd VMLINUZ LOG: a dracut image for that kernel (modules base,
+# rootfs-block, kernel-modules; not host-only), built once and cached.
+# dracut conflicts with initramfs-tools in Debian, so dracut-core is
+# downloaded and run from where it is unpacked (dracutbasedir), not
+# installed.
+dracut_initrd() {
+	local k=$1 mlog=$2 ver img d
+	ver=${k##*/vmlinuz-}
+	img=$CACHE/dracut.img-$ver
+	d=$CACHE/dracut/root
+	: >"$mlog"
+	[ -s "$img" ] && { echo "$img"; return 0; }
+	(
+		flock 9 || exit 1
+		[ -s "$img" ] && exit 0
+		if [ ! -x "$d/usr/bin/dracut" ]; then
+			mkdir -p "$CACHE/dracut" && cd "$CACHE/dracut" &&
+				{ apt-get download dracut-core || { apt-get update -q && apt-get download dracut-core; }; } &&
+				rm -rf root && mkdir root && dpkg-deb -x dracut-core_*.deb root || exit 1
+		fi
+		with_kernel "$k" "dracutbasedir=$d/usr/lib/dracut $d/usr/bin/dracut --no-hostonly \
+			--no-early-microcode -m 'base rootfs-block kernel-modules' --kver '$ver' \
+			--force '$img.tmp'" && mv "$img.tmp" "$img"
+	) 9>"$CACHE/.dracut.lock" >>"$mlog" 2>&1
 	[ -s "$img" ] || return 1
 	echo "$img"
 }

@@ -357,38 +357,6 @@ static void landing(const struct walk *w, char *out, size_t size)
 }
 
 /* The name normalised lexically, no symlinks: "/a/b" ("/" for the root). */
-static void lexical(const char *name, char *out, size_t size)
-{
-	size_t o = 0;
-	const char *p = name;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *c = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - c);
-		if (is_dot(c, n))
-			continue;
-		if (is_dotdot(c, n)) {
-			while (o && out[o - 1] != '/')
-				o--;
-			if (o)
-				o--;
-			continue;
-		}
-		if (o + 1 + n + 1 > size)
-			break;
-		out[o++] = '/';
-		memcpy(out + o, c, n);
-		o += n;
-	}
-	if (!o)
-		out[o++] = '/';
-	out[o] = '\0';
-}
 
 /* ---- the protected inodes ---------------------------------------------- */
 
@@ -548,19 +516,6 @@ static bool judge(struct ho_unpack *u)
 	return no;
 }
 
-static const char *type_name(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "directory";
-	case S_IFLNK: return "symlink";
-	case S_IFCHR: return "character device";
-	case S_IFBLK: return "block device";
-	case S_IFIFO: return "fifo";
-	case S_IFSOCK: return "socket";
-	}
-	return "entry of no type";
-}
 
 /* Is the directory `name` in `fd` empty? (-1: cannot tell) */
 static int dir_empty(int fd, const char *name)
@@ -790,17 +745,17 @@ static bool clash(struct ho_unpack *u, const struct ist_cpio_entry *e, const str
 		return true;
 	if (S_ISDIR(t->st.st_mode) && dir_empty(top(w), w->last) != 1) {
 		note(u, IST_EV_DROPPED, "%s over a non-empty directory: the kernel drops it",
-		     type_name(type));
+		     ist_type_name(type));
 		return false;
 	}
 	if (old == type)
-		note(u, IST_EV_OVERWRITE, "%s replaces a %s", type_name(type), type_name(old));
+		note(u, IST_EV_OVERWRITE, "%s replaces a %s", ist_type_name(type), ist_type_name(old));
 	else if (type == S_IFREG || type == S_IFDIR || type == S_IFLNK || type == S_IFCHR ||
 		 type == S_IFBLK || type == S_IFIFO || type == S_IFSOCK)
-		note(u, IST_EV_TYPE_CHANGE, "%s replaces a %s", type_name(type), type_name(old));
+		note(u, IST_EV_TYPE_CHANGE, "%s replaces a %s", ist_type_name(type), ist_type_name(old));
 	else
 		note(u, IST_EV_TYPE_CHANGE, "entry with file type 0%o removes a %s and creates nothing",
-		     (unsigned)(type >> 12), type_name(old));
+		     (unsigned)(type >> 12), ist_type_name(old));
 	return true;
 }
 
@@ -891,7 +846,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 	u->nev = 0;
 	if (e->filesize && type != S_IFREG && type != S_IFLNK) {
 		note(u, IST_EV_DROPPED, "%s with %u bytes of data: the kernel skips such entries",
-		     type_name(type), e->filesize);
+		     ist_type_name(type), e->filesize);
 		judge(u);
 		return 0;
 	}
@@ -920,7 +875,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 		return 0;
 	}
 	landing(w, u->landing, sizeof u->landing);
-	lexical(e->name, u->lex, sizeof u->lex);
+	ist_path_lexical(e->name, u->lex, sizeof u->lex);
 
 	struct there t = { 0 };
 	if (look(u, &t))
@@ -977,7 +932,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 		walk(u, lw, l->name);
 		struct stat lst;
 		char where[PATHBUF + NAME_MAX + 2], lex[PATHBUF];
-		lexical(l->name, lex, sizeof lex);
+		ist_path_lexical(l->name, lex, sizeof lex);
 		if (!lw->err)
 			landing(lw, where, sizeof where);
 		else
@@ -1006,7 +961,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 				node_link = true;
 				note(u, IST_EV_DROPPED,
 				     "%s becomes a hard link of %s, a %s: its owner and mode are set, no data is written to it",
-				     u->landing, where, type_name(lst.st_mode));
+				     u->landing, where, ist_type_name(lst.st_mode));
 			} else if (type == S_IFREG && S_ISLNK(lst.st_mode)) {
 				through_link = true;
 				through_ok = follow_linked_symlink(u);
@@ -1074,7 +1029,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 	case S_IFDIR:
 		if (slash && t.exists && !S_ISDIR(t.st.st_mode)) {
 			note(u, IST_EV_DROPPED, "directory name ends in \"/\" over a %s: the kernel changes nothing",
-			     type_name(t.st.st_mode));
+			     ist_type_name(t.st.st_mode));
 			go = false;
 			break;
 		}
@@ -1112,16 +1067,16 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 		if (slash && real_dir && dir_empty(top(w), w->last) == 1) {
 			note(u, IST_EV_TYPE_CHANGE,
 			     "%s name ends in \"/\": the kernel removes the empty directory and creates nothing",
-			     type_name(type));
+			     ist_type_name(type));
 			op = OP_RMDIR;
 		} else if (!l && (w->dot || (slash && t.exists && S_ISDIR(t.st.st_mode)))) {
 			note(u, IST_EV_OVERWRITE,
 			     "%s named as a directory: mknod fails, but its owner, mode and mtime reach the directory",
-			     type_name(type));
+			     ist_type_name(type));
 			op = OP_META;
 		} else if (slash || w->dot) {
 			note(u, IST_EV_DROPPED, "%s name ends in \"/\" or is a directory: the kernel drops it",
-			     type_name(type));
+			     ist_type_name(type));
 			go = false;
 		} else if (l && !link_ok) {
 			go = clash(u, e, &t, true) && t.exists;
@@ -1136,7 +1091,7 @@ static int entry(struct ho_unpack *u, const struct ist_cpio_entry *e)
 			if (go && !l && t.exists && (t.st.st_mode & S_IFMT) == type) {
 				note(u, IST_EV_OVERWRITE,
 				     "%s exists: mknod fails, its device number stays, mode and owner are updated",
-				     type_name(type));
+				     ist_type_name(type));
 				if (in_prot(u, &t.st))
 					note_written_protected(u);
 			}

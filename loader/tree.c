@@ -114,7 +114,7 @@ static enum ist_status flush_events(struct ist_tree *t, const struct ist_segment
 	return IST_OK;
 }
 
-static const char *type_name(uint32_t mode)
+const char *ist_type_name(uint32_t mode)
 {
 	switch (mode & IST_S_IFMT) {
 	case IST_S_IFREG: return "file";
@@ -171,7 +171,7 @@ static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
 	tree_walk_path(t, e->name, 0, 0, &l);
 	size_t llen = tree_look_path(&l, t->path, sizeof t->path);
 	if (l.err) {
-		tree_lexical(e->name, t->path, sizeof t->path);
+		ist_path_lexical(e->name, t->path, sizeof t->path);
 		return; /* dropped: the kernel writes nothing */
 	}
 	if (l.via_symlink)
@@ -181,9 +181,9 @@ static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
 		uint32_t old = tree_type(l.node);
 		bool full = tree_is_dir(l.node) && l.node->child;
 		if (old != type && full && type != IST_S_IFDIR)
-			predict(t, IST_EV_DROPPED, "%s over a non-empty directory", type_name(type));
+			predict(t, IST_EV_DROPPED, "%s over a non-empty directory", ist_type_name(type));
 		else if (old != type && !(type == IST_S_IFDIR && l.slash))
-			predict(t, IST_EV_TYPE_CHANGE, "%s replaces a %s", type_name(type), type_name(old));
+			predict(t, IST_EV_TYPE_CHANGE, "%s replaces a %s", ist_type_name(type), ist_type_name(old));
 	}
 	if (owner(t))
 		return;
@@ -193,7 +193,7 @@ static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
 	    l.node->ino->gid == e->gid)
 		return;
 	char lex[IST_PATH_MAX + 8];
-	size_t xl = tree_lexical(e->name, lex, sizeof lex);
+	size_t xl = ist_path_lexical(e->name, lex, sizeof lex);
 	const char *role = ist_role_name(t->role);
 	if (protected_path(t, t->path, llen)) {
 		note(t, IST_EV_PROTECTED, "%s %.*s is under a protected prefix%s%s", role, 200, t->path,
@@ -279,7 +279,7 @@ static bool clean_path(struct ist_tree *t, const char *name, uint32_t mode, bool
 	if (rc)
 		return !full;
 	note(t, old == type ? IST_EV_OVERWRITE : IST_EV_TYPE_CHANGE, "%s replaces a %s from %s",
-	     type_name(type), type_name(old), from.text);
+	     ist_type_name(type), ist_type_name(old), from.text);
 	return true;
 }
 
@@ -349,7 +349,7 @@ static void do_file(struct ist_tree *t, const struct ist_cpio_entry *e, bool blo
 			     before.slash ? " (the name ends in \"/\")" : "");
 		else if (rc == E_PERM)
 			note(t, IST_EV_DROPPED, "the name leads to a %s: the kernel opens it for writing",
-			     was ? type_name(was->mode) : "device");
+			     was ? ist_type_name(was->mode) : "device");
 		else
 			note(t, IST_EV_DROPPED, "%s", why(rc));
 		return;
@@ -397,7 +397,7 @@ static void do_dir(struct ist_tree *t, const struct ist_cpio_entry *e)
 		struct look here;
 		tree_walk_path(t, e->name, 0, 0, &here);
 		note(t, IST_EV_DROPPED, "a %s is there%s: the directory is not made",
-		     here.node ? type_name(here.node->ino->mode) : "file",
+		     here.node ? ist_type_name(here.node->ino->mode) : "file",
 		     l.slash || here.slash ? " (the name ends in \"/\")" : "");
 		return;
 	}
@@ -409,7 +409,7 @@ static void do_dir(struct ist_tree *t, const struct ist_cpio_entry *e)
 	uint32_t uid = e->uid == ID_KEEP ? old_uid : e->uid, gid = e->gid == ID_KEEP ? old_gid : e->gid;
 	if ((old_mode & 07777) != (e->mode & 07777) || old_uid != uid || old_gid != gid)
 		note(t, IST_EV_OVERWRITE, "%s from %s updated: mode %04o -> %04o, owner %u:%u -> %u:%u",
-		     type_name(old_mode), from.text, old_mode & 07777, e->mode & 07777, old_uid, old_gid,
+		     ist_type_name(old_mode), from.text, old_mode & 07777, e->mode & 07777, old_uid, old_gid,
 		     uid, gid);
 }
 
@@ -431,12 +431,12 @@ static void do_node(struct ist_tree *t, const struct ist_cpio_entry *e, bool blo
 		if (blocked || (there->mode & IST_S_IFMT) != type)
 			note(t, IST_EV_DROPPED,
 			     "%s over a %s%s (from %s): mknod fails, and the %s takes its mode and owner",
-			     type_name(type), blocked ? "non-empty " : "", type_name(there->mode), from.text,
-			     type_name(there->mode));
+			     ist_type_name(type), blocked ? "non-empty " : "", ist_type_name(there->mode), from.text,
+			     ist_type_name(there->mode));
 		else
 			note(t, IST_EV_OVERWRITE,
 			     "%s exists (from %s): mknod fails, its device number stays, mode and owner are updated",
-			     type_name(type), from.text);
+			     ist_type_name(type), from.text);
 	}
 	owner_mode(t, e, true);
 	if (!rc && there)
@@ -492,7 +492,7 @@ static void check_early(struct ist_tree *t, const struct ist_segment *s,
 	char lex[IST_PATH_MAX + 8];
 	if ((e->mode & IST_S_IFMT) != IST_S_IFREG)
 		return;
-	size_t n = tree_lexical(e->name, lex, sizeof lex);
+	size_t n = ist_path_lexical(e->name, lex, sizeof lex);
 	bool is_ucode = n > sizeof ucode && !memcmp(lex + 1, ucode, sizeof ucode - 1);
 	bool is_acpi = n > sizeof acpi && !memcmp(lex + 1, acpi, sizeof acpi - 1);
 	if (!is_ucode && !is_acpi)
@@ -543,8 +543,8 @@ enum ist_status ist_tree_entry(struct ist_tree *t, const struct ist_segment *s,
 	if (e->filesize && type != IST_S_IFREG && type != IST_S_IFLNK) {
 		/* do_header() skips the entry before its name is even read */
 		note(t, IST_EV_DROPPED, "%s with %u bytes of data: the kernel skips such entries",
-		     type_name(type), e->filesize);
-		tree_lexical(e->name, t->path, sizeof t->path);
+		     ist_type_name(type), e->filesize);
+		ist_path_lexical(e->name, t->path, sizeof t->path);
 		return flush_events(t, s, e, t->path, false);
 	}
 	if (e->trailer) {

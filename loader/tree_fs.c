@@ -280,8 +280,7 @@ size_t tree_look_path(const struct look *l, char *buf, size_t size)
 	return n + 1 + k;
 }
 
-/* The archive name, normalised lexically (no symlinks): "/a/b". */
-size_t tree_lexical(const char *name, char *out, size_t size)
+size_t ist_path_lexical(const char *name, char *out, size_t size)
 {
 	size_t o = 0;
 	const char *p = name;

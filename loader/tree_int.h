@@ -98,7 +98,6 @@ void tree_drop_inode(struct ist_tree *t, struct inode *i);
 struct node *tree_add_node(struct ist_tree *t, struct node *dir, const char *name, size_t len,
 			   struct inode *ino);
 size_t tree_node_path(const struct node *n, char *buf, size_t size);
-size_t tree_lexical(const char *name, char *out, size_t size);
 bool tree_is_dir(const struct node *n);
 uint32_t tree_type(const struct node *n);
 

@@ -130,6 +130,18 @@ struct ist_tree_item {
 	const char *first_name;/* for a hard link: the path of the inode's first name */
 };
 
+/*
+ * A name from an archive normalised lexically, as the kernel's walk from "/"
+ * would spell it if no component were a symlink: "/a/b" ("." and empty
+ * components dropped, ".." taking one back, never above the root; "/" for
+ * the root). Writes at most `size` bytes including the NUL; returns the
+ * length.
+ */
+size_t ist_path_lexical(const char *name, char *out, size_t size);
+
+/* "file", "directory", "symlink", "character device", ... for a mode's type. */
+const char *ist_type_name(uint32_t mode);
+
 /* Visit every node in path order (bytewise). Stops when cb returns non-zero. */
 enum ist_status ist_tree_walk(struct ist_tree *t, int (*cb)(void *user, const struct ist_tree_item *it),
 			      void *user);

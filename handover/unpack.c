@@ -52,7 +52,7 @@ struct walk {
 
 struct link {
 	struct link *next;
-	uint32_t ino, major, minor, type;
+	struct ist_link_key key;
 	char name[];
 };
 
@@ -544,8 +544,7 @@ static int dir_empty(int fd, const char *name)
 static struct link *find_link(struct ho_unpack *u, const struct ist_cpio_entry *e)
 {
 	for (struct link *l = u->links; l; l = l->next)
-		if (l->ino == e->ino && l->major == e->devmajor && l->minor == e->devminor &&
-		    l->type == (e->mode & IST_S_IFMT))
+		if (ist_link_key_match(&l->key, e))
 			return l;
 	return NULL;
 }
@@ -555,10 +554,7 @@ static int add_link(struct ho_unpack *u, const struct ist_cpio_entry *e)
 	struct link *l = malloc(sizeof *l + e->namelen + 1);
 	if (!l)
 		return -1;
-	l->ino = e->ino;
-	l->major = e->devmajor;
-	l->minor = e->devminor;
-	l->type = e->mode & IST_S_IFMT;
+	ist_link_key_of(&l->key, e);
 	memcpy(l->name, e->name, e->namelen + 1);
 	l->next = u->links;
 	u->links = l;

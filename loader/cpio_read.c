@@ -386,3 +386,17 @@ enum ist_status ist_cpio_finish(struct ist_cpio_reader *r)
 	return fail(r, IST_TRUNCATED, r->pos, "truncated in %s of the member at offset %llu", where,
 		    (unsigned long long)r->e.offset);
 }
+
+void ist_link_key_of(struct ist_link_key *k, const struct ist_cpio_entry *e)
+{
+	k->ino = e->ino;
+	k->major = e->devmajor;
+	k->minor = e->devminor;
+	k->type = e->mode & IST_S_IFMT;
+}
+
+bool ist_link_key_match(const struct ist_link_key *k, const struct ist_cpio_entry *e)
+{
+	return k->ino == e->ino && k->major == e->devmajor && k->minor == e->devminor &&
+	       k->type == (e->mode & IST_S_IFMT);
+}

@@ -158,8 +158,7 @@ static bool protected_path(struct ist_tree *t, const char *p, size_t len)
 static struct link *find_link(struct ist_tree *t, const struct ist_cpio_entry *e)
 {
 	for (struct link *l = t->links; l; l = l->next)
-		if (l->ino == e->ino && l->major == e->devmajor && l->minor == e->devminor &&
-		    l->type == (e->mode & IST_S_IFMT))
+		if (ist_link_key_match(&l->key, e))
 			return l;
 	return NULL;
 }
@@ -296,10 +295,7 @@ static int maybe_link(struct ist_tree *t, const struct ist_cpio_entry *e)
 		l = tree_get(t, sizeof *l + e->namelen + 1);
 		if (!l)
 			return -1;
-		l->ino = e->ino;
-		l->major = e->devmajor;
-		l->minor = e->devminor;
-		l->type = e->mode & IST_S_IFMT;
+		ist_link_key_of(&l->key, e);
 		memcpy(l->name, e->name, e->namelen + 1);
 		l->next = t->links;
 		t->links = l;

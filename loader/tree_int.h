@@ -36,7 +36,7 @@ struct node {
 
 struct link {
 	struct link *next;
-	uint32_t ino, major, minor, type;
+	struct ist_link_key key;
 	char name[];
 };
 

@@ -116,6 +116,18 @@ enum ist_status ist_cpio_finish(struct ist_cpio_reader *r);
 /* True when the reader is between members (the kernel's Reset state). */
 bool ist_cpio_idle(const struct ist_cpio_reader *r);
 
+/*
+ * The kernel's hard-link identity of an entry (find_link() in
+ * init/initramfs.c): inode, device and file type. An entry with nlink >= 2
+ * whose key matches an earlier one's (since the last TRAILER!!!) is linked
+ * to that entry's name.
+ */
+struct ist_link_key {
+	uint32_t ino, major, minor, type;
+};
+void ist_link_key_of(struct ist_link_key *k, const struct ist_cpio_entry *e);
+bool ist_link_key_match(const struct ist_link_key *k, const struct ist_cpio_entry *e);
+
 /* ---- writer ------------------------------------------------------------ */
 
 /*

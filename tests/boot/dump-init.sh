@@ -46,6 +46,11 @@ line() {
 	esac
 }
 
+# Kernel messages on the same serial console would land inside the dump
+# (a boot with the default loglevel prints clocksource lines late): quiet
+# the console first. klogctl only, nothing in the tree changes.
+[ -z "$R" ] && $B dmesg -n 1
+
 echo
 echo "@@INITSTACK-DUMP-BEGIN@@"
 line /

@@ -10,19 +10,17 @@ static enum ist_status run(void *state, const uint8_t *in, size_t in_len, size_t
 	struct ist_inflate *s = state;
 	*in_used = 0;
 	*end = false;
-	/* what the window holds from the last call goes out first */
-	*out_made = ist_inflate_read(s, out, out_len);
-	if (*out_made < out_len && !ist_inflate_done(s)) {
-		enum ist_status st = ist_inflate_run(s, in, in_len, in == NULL, in_used, err);
-		*out_made += ist_inflate_read(s, out + *out_made, out_len - *out_made);
+	*out_made = 0;
+	if (!ist_inflate_done(s)) {
+		enum ist_status st = ist_inflate_run_into(s, in, in_len, in == NULL, in_used, out,
+							  out_len, out_made, err);
 		/* Bytes decoded before an error go out first, so that what is
 		 * reported does not depend on the chunking; the error is sticky
 		 * and comes back on the next call. */
 		if (st && st != IST_NO_SPACE && !*out_made)
 			return st;
 	}
-	const uint8_t *rest;
-	*end = ist_inflate_done(s) && !ist_inflate_pending(s, &rest);
+	*end = ist_inflate_done(s) && !ist_inflate_pending(s, NULL);
 	return IST_OK;
 }
 

@@ -265,6 +265,9 @@ struct ctx {
 	const uint8_t *in0, *in, *in_end;
 	uint8_t *base, *out, *out_end;
 	const uint8_t *floor;
+	/* history before floor (the window, for output into the caller's buffer) */
+	const uint8_t *hist_end;
+	size_t hist_len;
 	uint64_t bitbuf;
 	unsigned bitcnt;
 	bool capped; /* out_end is the ratio limit, not the end of the region */
@@ -435,6 +438,7 @@ static void start_deflate(struct ctx *c)
 	sync_out(c);
 	s->hist_pos = s->out_pos;
 	c->floor = c->base + s->hist_pos;
+	c->hist_len = 0;
 	s->member_out = 0;
 	s->check = s->format == IST_INFLATE_ZLIB ? 1 : 0;
 	s->mode = M_BLOCK;
@@ -472,7 +476,7 @@ static enum ist_status too_far(struct ctx *c, uint32_t dist)
 {
 	uint64_t at = offset_now(c);
 	return fail(c, IST_BAD_DATA, at, "offset %llu: distance %u too far back (%zu bytes of history)",
-		    (unsigned long long)at, dist, (size_t)(c->out - c->floor));
+		    (unsigned long long)at, dist, (size_t)(c->out - c->floor) + c->hist_len);
 }
 
 /* ---- the careful loop ---------------------------------------------------- */
@@ -872,7 +876,8 @@ static enum ist_status machine(struct ctx *c)
 			if (c->in_end - c->in >= FAST_IN_MARGIN && c->out_end - c->out >= FAST_OUT_MARGIN) {
 				struct inflate_io io = { .in = c->in,	    .in_end = c->in_end,
 							 .out = c->out,	    .out_end = c->out_end,
-							 .floor = c->floor, .bitbuf = c->bitbuf,
+							 .floor = c->floor, .hist_end = c->hist_end,
+							 .hist_len = c->hist_len, .bitbuf = c->bitbuf,
 							 .bitcnt = c->bitcnt, .bad = 0 };
 				int r = (s->cpu & IST_CPU_BMI2) ? ist_inflate_fast_bmi2(s, &io) :
 								  ist_inflate_fast_generic(s, &io);
@@ -927,7 +932,7 @@ static enum ist_status machine(struct ctx *c)
 				return bad_dist(c, (e >> 16) & 0x7fff);
 			uint32_t dist = (e >> 16) + (uint32_t)(((c->bitbuf >> pre) & BITMASK((uint8_t)e)) >>
 							       ((e >> 8) & 0xf));
-			if (dist > (size_t)(c->out - c->floor))
+			if (dist > (size_t)(c->out - c->floor) + c->hist_len)
 				return too_far(c, dist);
 			take_value(c, e, pre);
 			s->dist = dist;
@@ -939,9 +944,14 @@ static enum ist_status machine(struct ctx *c)
 				size_t n = IST_MIN((size_t)s->len, (size_t)(c->out_end - c->out));
 				if (!n)
 					return out_full(c);
-				const uint8_t *src = c->out - s->dist;
-				for (size_t i = 0; i < n; i++)
-					c->out[i] = src[i];
+				size_t near = (size_t)(c->out - c->floor);
+				if (s->dist > near) {
+					copy_with_history(c->out, n, c->hist_end, s->dist - near, s->dist);
+				} else {
+					const uint8_t *src = c->out - s->dist;
+					for (size_t i = 0; i < n; i++)
+						c->out[i] = src[i];
+				}
 				c->out += n;
 				s->len -= (uint32_t)n;
 			}
@@ -1050,12 +1060,18 @@ static bool slide(struct ctx *c)
 	return true;
 }
 
-static void setup_output(struct ctx *c)
+/*
+ * Point the context at the output region: the caller's region
+ * (contiguous), the window, or in windowed mode a buffer of the caller's
+ * (`dst` of `dst_size`; then s->out_pos and the other positions count from
+ * dst for the duration of the call and the window holds history only).
+ */
+static void setup_output(struct ctx *c, uint8_t *dst, size_t dst_size)
 {
 	struct ist_inflate *s = c->s;
 	bool windowed = s->flags & IST_INFLATE_WINDOWED;
-	size_t size = windowed ? IST_INFLATE_WINDOW_SIZE : s->out_size;
-	c->base = windowed ? s->window : s->out;
+	size_t size = dst ? dst_size : windowed ? IST_INFLATE_WINDOW_SIZE : s->out_size;
+	c->base = dst ? dst : windowed ? s->window : s->out;
 	c->out = c->base + s->out_pos;
 	size_t room = size - s->out_pos;
 	c->capped = false;
@@ -1074,8 +1090,45 @@ static void setup_output(struct ctx *c)
 	c->floor = c->base + s->hist_pos;
 }
 
-enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in_size,
-				bool in_last, size_t *in_used_ret, struct ist_error *err)
+/*
+ * Windowed output into the caller's buffer: the window keeps only history.
+ * Before decoding, the positions are rebased onto dst (what was pending has
+ * already been copied to dst[0 .. made)); the history is the window's
+ * [hist_pos, out_pos), which ends right before dst[made].
+ */
+static void direct_begin(struct ctx *c, size_t made)
+{
+	struct ist_inflate *s = c->s;
+	c->hist_end = s->window + s->out_pos;
+	c->hist_len = s->out_pos - s->hist_pos;
+	s->out_pos = s->check_pos = s->read_pos = s->hist_pos = made;
+}
+
+/*
+ * Keep the last 32 KiB of history in the window: what the window had
+ * (unless a new member began in this call, which set hist_len to 0) and
+ * then what this call decoded into dst since the history's start.
+ */
+static void direct_end(struct ctx *c, const uint8_t *dst)
+{
+	struct ist_inflate *s = c->s;
+	size_t fresh = s->out_pos - s->hist_pos, fill;
+	if (fresh >= IST_INFLATE_HISTORY) {
+		memcpy(s->window, dst + s->out_pos - IST_INFLATE_HISTORY, IST_INFLATE_HISTORY);
+		fill = IST_INFLATE_HISTORY;
+	} else {
+		size_t old = IST_MIN(c->hist_len, IST_INFLATE_HISTORY - fresh);
+		memmove(s->window, c->hist_end - old, old);
+		memcpy(s->window + old, dst + s->hist_pos, fresh);
+		fill = old + fresh;
+	}
+	s->out_pos = s->check_pos = s->read_pos = fill;
+	s->hist_pos = 0;
+}
+
+static enum ist_status run(struct ist_inflate *s, const void *in, size_t in_size, bool in_last,
+			   size_t *in_used_ret, uint8_t *dst, size_t dst_size, size_t made,
+			   size_t *made_ret, struct ist_error *err)
 {
 	if (in_used_ret)
 		*in_used_ret = 0;
@@ -1098,14 +1151,23 @@ enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in
 			 .bitbuf = s->bitbuf, .bitcnt = s->bitcnt, .in_last = in_last,
 			 .in_size = in_size };
 	enum ist_status st;
-	for (;;) {
-		setup_output(&c);
+	if (dst) {
+		direct_begin(&c, made);
+		setup_output(&c, dst, dst_size);
 		st = machine(&c);
-		if (st == IST_NO_SPACE && (s->flags & IST_INFLATE_WINDOWED) && slide(&c))
-			continue;
-		break;
+		sync_out(&c);
+		*made_ret = s->out_pos;
+		direct_end(&c, dst);
+	} else {
+		for (;;) {
+			setup_output(&c, NULL, 0);
+			st = machine(&c);
+			if (st == IST_NO_SPACE && (s->flags & IST_INFLATE_WINDOWED) && slide(&c))
+				continue;
+			break;
+		}
+		sync_out(&c);
 	}
-	sync_out(&c);
 	/*
 	 * Hand back the whole bytes read ahead when the stream ends or the output
 	 * is full (the next call may end the stream within them). Bits kept from
@@ -1129,6 +1191,37 @@ enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in
 	if (st != IST_OK && st != IST_NO_SPACE && err)
 		*err = s->error;
 	return st;
+}
+
+enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in_size,
+				bool in_last, size_t *in_used_ret, struct ist_error *err)
+{
+	return run(s, in, in_size, in_last, in_used_ret, NULL, 0, 0, NULL, err);
+}
+
+enum ist_status ist_inflate_run_into(struct ist_inflate *s, const void *in, size_t in_size,
+				     bool in_last, size_t *in_used_ret, void *dst, size_t dst_size,
+				     size_t *out_made_ret, struct ist_error *err)
+{
+	*out_made_ret = 0;
+	if (!mode_valid(s->mode)) /* refused, with the same words as ist_inflate_run */
+		return run(s, in, in_size, in_last, in_used_ret, NULL, 0, 0, NULL, err);
+	if (!(s->flags & IST_INFLATE_WINDOWED) || !dst) {
+		if (in_used_ret)
+			*in_used_ret = 0;
+		if (err)
+			ist_fail(err, IST_INVALID, 0, "inflate: output into a buffer needs windowed mode");
+		return IST_INVALID;
+	}
+	/* What the window holds from earlier calls goes first. */
+	size_t made = ist_inflate_read(s, dst, dst_size);
+	*out_made_ret = made;
+	if (made == dst_size && (ist_inflate_pending(s, NULL) || s->mode != M_DONE)) {
+		if (in_used_ret)
+			*in_used_ret = 0;
+		return IST_NO_SPACE;
+	}
+	return run(s, in, in_size, in_last, in_used_ret, dst, dst_size, made, out_made_ret, err);
 }
 
 bool ist_inflate_done(const struct ist_inflate *s)

@@ -29,7 +29,8 @@
  * refill ORs identical values over them. Before returning, the buffer is
  * cut back to its counted bits.
  *
- * Match distances are always checked against `floor`. On bad data the
+ * Match distances are always checked against `floor` and the history
+ * before it (io->hist_len bytes, usually none). On bad data the
  * loop stops with `in` and the bit count at the bad codeword (the buffer's
  * contents no longer matter: the error is final).
  */
@@ -148,10 +149,19 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 		}
 		dist = (de >> 16) + (uint32_t)((bitbuf & BITMASK((uint8_t)de)) >> ((de >> 8) & 0xf));
 		if (IST_UNLIKELY(dist > (size_t)(out - floor))) {
-			ret = FAST_TOO_FAR;
-			io->bad = dist;
-			bitsleft = (bitsleft & 63) + dpre;
-			break;
+			size_t back = dist - (size_t)(out - floor);
+			if (back > io->hist_len) {
+				ret = FAST_TOO_FAR;
+				io->bad = dist;
+				bitsleft = (bitsleft & 63) + dpre;
+				break;
+			}
+			CONSUME(de);
+			e = LOOKUP();
+			REFILL();
+			copy_with_history(out, len, io->hist_end, back, dist);
+			out += len;
+			continue;
 		}
 		CONSUME(de);
 		e = LOOKUP();

@@ -51,11 +51,18 @@
 #define FAST_IN_MARGIN 24 /* on entry; 16 at the top of each iteration */
 #define FAST_OUT_MARGIN 288
 
-/* What the fast loop works on; the bit buffer holds exactly bitcnt bits. */
+/*
+ * What the fast loop works on; the bit buffer holds exactly bitcnt bits.
+ * Matches copy from [floor, out) and, reaching further back, from the
+ * hist_len bytes that end at hist_end: the window's history when windowed
+ * output goes straight into the caller's buffer, none otherwise.
+ */
 struct inflate_io {
 	const uint8_t *in, *in_end;
 	uint8_t *out, *out_end;
-	const uint8_t *floor; /* first byte a match may copy from */
+	const uint8_t *floor;
+	const uint8_t *hist_end;
+	size_t hist_len;
 	uint64_t bitbuf;
 	unsigned bitcnt;
 	uint32_t bad; /* FAST_BAD_*: the symbol; FAST_TOO_FAR: the distance */
@@ -89,6 +96,26 @@ typedef uint16_t __attribute__((may_alias, aligned(1))) ist_u16u;
 static inline void ist_store16(void *p, uint16_t v)
 {
 	*(ist_u16u *)p = v;
+}
+
+/*
+ * Copy `len` bytes of a match whose start lies `back` bytes before the end
+ * of the history (hist_end), `dist` bytes before `out`: first from the
+ * history, then, if the match runs on, from the output itself (possibly
+ * overlapping it). Rare (the first 32 KiB after each switch of buffer), so
+ * bytewise.
+ */
+static inline void copy_with_history(uint8_t *out, size_t len, const uint8_t *hist_end, size_t back,
+				     size_t dist)
+{
+	const uint8_t *src = hist_end - back;
+	size_t i = 0;
+	for (; i < len && i < back; i++)
+		out[i] = src[i];
+	/* then on from the first byte after the history: out - (dist - back) */
+	src = out - (dist - back);
+	for (size_t j = 0; i < len; i++, j++)
+		out[i] = src[j];
 }
 
 #endif

@@ -16,7 +16,8 @@
  *  - the decoder's own window (IST_INFLATE_WINDOWED). The decoder keeps the
  *    last 32 KiB of history; the caller drains the decoded bytes in pieces
  *    of any size with ist_inflate_pending/ist_inflate_drain (zero copy) or
- *    ist_inflate_read (a copy).
+ *    ist_inflate_read (a copy), or has it decode straight into buffers of
+ *    its own (ist_inflate_run_into).
  *
  * Every malformed input gives IST_BAD_DATA with a message that names the
  * problem and the byte offset in the compressed input (counted from the
@@ -157,6 +158,21 @@ void ist_inflate_set_limit(struct ist_inflate *s, uint32_t max_ratio, uint64_t s
  */
 enum ist_status ist_inflate_run(struct ist_inflate *s, const void *in, size_t in_size,
 				bool in_last, size_t *in_used_ret, struct ist_error *err);
+
+/*
+ * Windowed mode, decoding straight into the caller's buffer: like
+ * ist_inflate_run, but output goes to dst[0 .. dst_size) and *out_made_ret
+ * says how many bytes (bytes still pending in the window from earlier
+ * ist_inflate_run calls come first). The window then keeps only the last
+ * 32 KiB as history, so no decoded byte is copied twice except that
+ * history (at most 32 KiB a call). IST_NO_SPACE means dst is full; the
+ * next call takes a new buffer (or the same one, emptied). Bytes of dst
+ * past *out_made_ret may be overwritten with scratch data. IST_INVALID in
+ * contiguous mode or for a null dst.
+ */
+enum ist_status ist_inflate_run_into(struct ist_inflate *s, const void *in, size_t in_size,
+				     bool in_last, size_t *in_used_ret, void *dst, size_t dst_size,
+				     size_t *out_made_ret, struct ist_error *err);
 
 /* The stream (every member, with IST_INFLATE_CONCAT) has ended. */
 bool ist_inflate_done(const struct ist_inflate *s);

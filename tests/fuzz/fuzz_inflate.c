@@ -51,6 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flags |= IST_INFLATE_WINDOWED;
 	if ((ctl & 16) && fmt == IST_INFLATE_GZIP)
 		flags |= IST_INFLATE_CONCAT;
+	/* windowed straight into the guarded buffer, reused each call */
+	bool into = (flags & IST_INFLATE_WINDOWED) && (ctl & 64) && out_size;
 
 	void *in_map, *out_map;
 	size_t in_map_len, out_map_len;
@@ -72,9 +74,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned calls = 0; calls < 1000000; calls++) {
 		size_t n = (ctl & 4) ? (size - pos > 0) : size - pos, used = 99;
 		bool last = pos + n == size;
-		enum ist_status st = ist_inflate_run(s, in + pos, n, last, &used, &err);
-		if (used > n)
+		size_t made = 0;
+		enum ist_status st =
+			into ? ist_inflate_run_into(s, in + pos, n, last, &used, out, out_size, &made, &err) :
+			       ist_inflate_run(s, in + pos, n, last, &used, &err);
+		if (used > n || made > out_size)
 			abort();
+		volatile uint8_t touch = 0;
+		for (size_t i = 0; i < made; i++)
+			touch ^= out[i];
+		(void)touch;
 		pos += used;
 		if (flags & IST_INFLATE_WINDOWED) {
 			const uint8_t *p;

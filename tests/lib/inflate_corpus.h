@@ -22,6 +22,8 @@ struct tinf_opts {
 	enum tinf_chunk chunk;
 	size_t out_initial; /* contiguous: first region size (grown x2 + 1 on NO_SPACE); 0 = exact */
 	size_t drain;       /* windowed: drain at most this many bytes per step (0 = all) */
+	size_t into;        /* windowed: decode with ist_inflate_run_into into buffers of at most
+			       this size (random sizes when seed is set, and some plain calls) */
 	bool move;          /* contiguous: move the region to a fresh allocation on every grow */
 	uint32_t flags;     /* extra IST_INFLATE_* flags */
 	uint32_t max_ratio; /* 0 = none */

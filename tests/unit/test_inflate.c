@@ -108,6 +108,10 @@ static void test_zlib_levels_and_strategies(void)
 					struct tinf_opts o = { .generic = (n & 3) == 1 };
 					if ((n % 5) == 2)
 						o.windowed = true;
+					if ((n % 5) == 4) {
+						o.windowed = true;
+						o.into = 16384 + n % 7 * 7000;
+					}
 					CHECK(same(fmt, c, cn, d, len, o, what));
 					n++;
 					free(c);
@@ -139,6 +143,13 @@ static void test_chunking(void)
 			{ .chunk = TINF_RANDOM, .windowed = true, .drain = 777, .seed = 5 },
 			{ .chunk = TINF_RANDOM, .windowed = true, .drain = 40000, .seed = 9, .generic = true },
 			{ .chunk = TINF_WHOLE, .windowed = true, .drain = 3 },
+			/* straight into the caller's buffers: tiny, random, large */
+			{ .chunk = TINF_BYTE, .windowed = true, .into = 1 },
+			{ .chunk = TINF_RANDOM, .windowed = true, .into = 5000, .drain = 300, .seed = 3 },
+			{ .chunk = TINF_RANDOM, .windowed = true, .into = 70000, .drain = 9000, .seed = 4,
+			  .generic = true },
+			{ .chunk = TINF_WHOLE, .windowed = true, .into = 128 << 10 },
+			{ .chunk = TINF_WHOLE, .windowed = true, .into = 300 },
 		};
 		/* One byte per call costs a call per byte: a shorter stream for those. */
 		size_t blen = len > (40 << 10) ? (40 << 10) : len, bn;
@@ -147,7 +158,8 @@ static void test_chunking(void)
 		for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
 			char what[1024];
 			snprintf(what, sizeof what, "%.200s, chunking mode %zu", f->name, m);
-			bool bytes = modes[m].chunk == TINF_BYTE || (modes[m].drain && modes[m].drain < 10);
+			bool bytes = modes[m].chunk == TINF_BYTE || (modes[m].drain && modes[m].drain < 10) ||
+				     (modes[m].into && modes[m].into < 10);
 			CHECK(same(IST_INFLATE_GZIP, bytes ? bc : c, bytes ? bn : cn, f->data,
 				   bytes ? blen : len, modes[m], what));
 			n++;
@@ -247,13 +259,16 @@ static void test_gzip_multi_member(void)
 	memcpy(plain, a->data, an);
 	memcpy(plain + an, b->data, bn);
 	memcpy(plain + an + bn, a->data, an);
-	for (int m = 0; m < 3; m++) {
-		struct tinf_opts o = { .chunk = (enum tinf_chunk)m, .flags = IST_INFLATE_CONCAT,
-				       .windowed = m == 2, .out_initial = m == 1 ? 1000 : 0 };
+	for (int m = 0; m < 5; m++) {
+		enum tinf_chunk ch = m == 3 ? TINF_RANDOM : m == 4 ? TINF_WHOLE : (enum tinf_chunk)m;
+		size_t into = m == 3 ? 1000 : m == 4 ? 100000 : 0;
+		struct tinf_opts o = { .chunk = ch, .flags = IST_INFLATE_CONCAT, .windowed = m >= 2,
+				       .out_initial = m == 1 ? 1000 : 0, .into = into,
+				       .seed = m == 3 ? 7 : 0 };
 		CHECK(same(IST_INFLATE_GZIP, both, ca + cb + ca, plain, an + bn + an, o, "concat"));
 		/* Without CONCAT the first member ends the stream, exactly. */
-		struct tinf_opts o1 = { .chunk = (enum tinf_chunk)m, .windowed = m == 2,
-					.out_initial = 100 };
+		struct tinf_opts o1 = { .chunk = ch, .windowed = m >= 2, .out_initial = 100,
+					.into = into };
 		struct tinf_result r;
 		tinf_decode(IST_INFLATE_GZIP, both, ca + cb, &o1, &r);
 		CHECK_EQ_U(r.status, IST_OK);
@@ -372,10 +387,11 @@ static void test_long_distances(void)
 	for (int level = 1; level <= 9; level += 4) {
 		size_t cn;
 		uint8_t *c = tinf_zlib_compress(d, len, level, Z_DEFAULT_STRATEGY, -15, &cn);
-		for (int m = 0; m < 4; m++) {
+		for (int m = 0; m < 6; m++) {
 			struct tinf_opts o = { .chunk = m == 3 ? TINF_RANDOM : TINF_WHOLE,
 					       .windowed = m >= 1, .drain = m == 2 ? 32767 : 0,
-					       .generic = m == 1 };
+					       .generic = m == 1, .into = m == 4 ? 32767 : m == 5 ? 40000 : 0,
+					       .seed = m == 5 ? 11 : 0 };
 			CHECK(same(IST_INFLATE_RAW, c, cn, d, len, o, "distance 32768"));
 		}
 		free(c);
@@ -393,9 +409,10 @@ static void test_empty_and_tiny(void)
 			int wb = fmt == IST_INFLATE_RAW ? -15 : fmt == IST_INFLATE_ZLIB ? 15 : 31;
 			size_t cn;
 			uint8_t *c = tinf_zlib_compress(d, len, 9, Z_DEFAULT_STRATEGY, wb, &cn);
-			for (int m = 0; m < 3; m++) {
+			for (int m = 0; m < 5; m++) {
 				struct tinf_opts o = { .chunk = m == 1 ? TINF_BYTE : TINF_WHOLE,
-						       .windowed = m == 2, .out_initial = m ? 0 : 1 };
+						       .windowed = m >= 2, .out_initial = m ? 0 : 1,
+						       .into = m == 3 ? 1 : m == 4 ? 7 : 0 };
 				CHECK(same(fmt, c, cn, d, len, o, "tiny"));
 			}
 			free(c);

@@ -21,19 +21,23 @@ static void expect(enum ist_inflate_format fmt, uint32_t flags, const uint8_t *p
 		   enum ist_status want, const char *msg)
 {
 	/* The first and last modes have room for the fast loop (BMI2 where the
-	 * CPU has it, then the baseline one); the others grow from 7 bytes. */
+	 * CPU has it, then the baseline one); the others grow from 7 bytes. The
+	 * `into` modes decode windowed straight into buffers of that size. */
 	static const struct {
 		enum tinf_chunk chunk;
 		bool windowed;
 		size_t out_initial;
 		bool generic;
-	} modes[] = { { TINF_WHOLE, false, 1 << 20, false }, { TINF_BYTE, false, 7, false },
-		      { TINF_WHOLE, true, 0, false },	     { TINF_BYTE, true, 0, false },
-		      { TINF_RANDOM, false, 7, false },	     { TINF_WHOLE, false, 1 << 20, true } };
+		size_t into;
+	} modes[] = { { TINF_WHOLE, false, 1 << 20, false, 0 }, { TINF_BYTE, false, 7, false, 0 },
+		      { TINF_WHOLE, true, 0, false, 0 },	{ TINF_BYTE, true, 0, false, 0 },
+		      { TINF_RANDOM, false, 7, false, 0 },	{ TINF_WHOLE, false, 1 << 20, true, 0 },
+		      { TINF_WHOLE, true, 0, false, 1 << 16 },	{ TINF_RANDOM, true, 0, false, 700 } };
 	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
 		struct tinf_opts o = { .chunk = modes[i].chunk, .windowed = modes[i].windowed,
 				       .out_initial = modes[i].out_initial, .flags = flags,
-				       .seed = (unsigned)i + 1, .generic = modes[i].generic };
+				       .seed = (unsigned)i + 1, .generic = modes[i].generic,
+				       .into = modes[i].into };
 		struct tinf_result r;
 		tinf_decode(fmt, p, n, &o, &r);
 		if (r.status != want || strcmp(r.err.msg, msg))

@@ -118,33 +118,47 @@ static unsigned rev_next(unsigned code, unsigned len)
  * Where a literal's codeword is short enough that the next symbol's
  * codeword also fits in the main table's index bits and is a literal too,
  * make the entry decode both. Runs on the finished table (subtable pointers
- * in place). Entries are visited in index order and an entry already paired
- * still tells its first literal, so reading the partner entry in place is
- * safe.
+ * in place) and visits only the entries of short literal codewords (the
+ * codeword's bit-reversed value plus every multiple of 2^length): binaries
+ * have few, so the pass costs next to nothing there. An entry already
+ * paired still tells its first literal, so reading a partner entry in
+ * place is safe in any order.
  */
-static void pair_literals(uint32_t *table, unsigned tb, const uint8_t *lens)
+static void pair_literals(uint32_t *table, unsigned tb, const uint8_t *lens, unsigned n)
 {
-	unsigned min_lit = 16;
+	unsigned count[16] = { 0 }, next[16], min_lit = 16;
+	for (unsigned i = 0; i < n; i++)
+		count[lens[i]]++;
 	for (unsigned i = 0; i < 256; i++)
 		if (lens[i] && lens[i] < min_lit)
 			min_lit = lens[i];
 	if (2 * min_lit > tb)
-		return; /* no two literal codewords fit: common for binaries */
-	for (unsigned i = 0; i < (1u << tb); i++) {
-		uint32_t e1 = table[i];
-		if (!(e1 & E_LIT))
+		return; /* no two literal codewords fit */
+	count[0] = 0;
+	next[1] = 0;
+	for (unsigned len = 1; len < 15; len++)
+		next[len + 1] = (next[len] + count[len]) << 1;
+	for (unsigned sym = 0; sym < 256; sym++) {
+		unsigned l1 = lens[sym];
+		if (!l1 || l1 + min_lit > tb) {
+			if (l1)
+				next[l1]++;
 			continue;
-		unsigned l1 = (e1 & E_DOUBLE) ? (e1 >> 8) & 0xf : (uint8_t)e1;
-		if (l1 + min_lit > tb)
-			continue;
-		uint32_t e2 = table[i >> l1];
-		if (!(e2 & E_LIT))
-			continue;
-		unsigned l2 = (e2 & E_DOUBLE) ? (e2 >> 8) & 0xf : (uint8_t)e2;
-		if (l1 + l2 > tb)
-			continue;
-		table[i] = E_LIT | E_DOUBLE | (e1 >> 16 & 0xff) << 16 | (e2 >> 16 & 0xff) << 24 |
-			   l1 << 8 | (l1 + l2);
+		}
+		unsigned code = next[l1]++, rev = 0;
+		for (unsigned b = 0; b < l1; b++)
+			rev |= ((code >> b) & 1) << (l1 - 1 - b);
+		for (unsigned k = 0; k < (1u << (tb - l1)); k++) {
+			unsigned i = rev | k << l1;
+			uint32_t e2 = table[k];
+			if (!(e2 & E_LIT))
+				continue;
+			unsigned l2 = (e2 & E_DOUBLE) ? (e2 >> 8) & 0xf : (uint8_t)e2;
+			if (l1 + l2 > tb)
+				continue;
+			table[i] = E_LIT | E_DOUBLE | sym << 16 | (e2 >> 16 & 0xff) << 24 | l1 << 8 |
+				   (l1 + l2);
+		}
 	}
 }
 
@@ -235,7 +249,7 @@ static enum build build_table(uint32_t *table, unsigned tb, unsigned enough, con
 		}
 	}
 	if (kind == K_LITLEN)
-		pair_literals(table, tb, lens);
+		pair_literals(table, tb, lens, n);
 	return BUILD_OK;
 }
 

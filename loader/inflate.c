@@ -124,20 +124,15 @@ static unsigned rev_next(unsigned code, unsigned len)
  * paired still tells its first literal, so reading a partner entry in
  * place is safe in any order.
  */
-static void pair_literals(uint32_t *table, unsigned tb, const uint8_t *lens, unsigned n)
+static void pair_literals(uint32_t *table, unsigned tb, const uint8_t *lens, const unsigned *first)
 {
-	unsigned count[16] = { 0 }, next[16], min_lit = 16;
-	for (unsigned i = 0; i < n; i++)
-		count[lens[i]]++;
+	unsigned next[16], min_lit = 16;
 	for (unsigned i = 0; i < 256; i++)
 		if (lens[i] && lens[i] < min_lit)
 			min_lit = lens[i];
 	if (2 * min_lit > tb)
 		return; /* no two literal codewords fit */
-	count[0] = 0;
-	next[1] = 0;
-	for (unsigned len = 1; len < 15; len++)
-		next[len + 1] = (next[len] + count[len]) << 1;
+	memcpy(next, first, sizeof next);
 	for (unsigned sym = 0; sym < 256; sym++) {
 		unsigned l1 = lens[sym];
 		if (!l1 || l1 + min_lit > tb) {
@@ -175,10 +170,22 @@ enum build { BUILD_OK, BUILD_OVER, BUILD_INCOMPLETE };
 static enum build build_table(uint32_t *table, unsigned tb, unsigned enough, const uint8_t *lens,
 			      unsigned n, enum kind kind)
 {
-	unsigned count[16] = { 0 }, offs[16];
+	/*
+	 * Histogram and counting sort run over the two halves of the symbols
+	 * at once: consecutive symbols mostly share a length, and one counter
+	 * array would make each increment wait for the last one's store.
+	 */
+	unsigned count_a[16] = { 0 }, count_b[16] = { 0 }, count[16], offs_a[16], offs_b[16];
 	uint16_t sorted[288];
-	for (unsigned i = 0; i < n; i++)
-		count[lens[i]]++;
+	unsigned h = n / 2;
+	for (unsigned i = 0; i < h; i++) {
+		count_a[lens[i]]++;
+		count_b[lens[h + i]]++;
+	}
+	if (n & 1)
+		count_b[lens[n - 1]]++;
+	for (unsigned len = 0; len < 16; len++)
+		count[len] = count_a[len] + count_b[len];
 	int left = 1;
 	unsigned maxlen = 0;
 	for (unsigned len = 1; len <= 15; len++) {
@@ -195,12 +202,26 @@ static enum build build_table(uint32_t *table, unsigned tb, unsigned enough, con
 		for (unsigned i = 0; i < (1u << tb); i++)
 			table[i] = hole;
 	}
-	offs[1] = 0;
+	/* every symbol of the first half before any of the second, per length */
+	offs_a[1] = 0;
 	for (unsigned len = 1; len < 15; len++)
-		offs[len + 1] = offs[len] + count[len];
-	for (unsigned i = 0; i < n; i++)
-		if (lens[i])
-			sorted[offs[lens[i]]++] = (uint16_t)i;
+		offs_a[len + 1] = offs_a[len] + count[len];
+	for (unsigned len = 1; len < 16; len++)
+		offs_b[len] = offs_a[len] + count_a[len];
+	for (unsigned i = 0; i < h; i++) {
+		unsigned la = lens[i], lb = lens[h + i];
+		if (la)
+			sorted[offs_a[la]++] = (uint16_t)i;
+		if (lb)
+			sorted[offs_b[lb]++] = (uint16_t)(h + i);
+	}
+	if ((n & 1) && lens[n - 1])
+		sorted[offs_b[lens[n - 1]]++] = (uint16_t)(n - 1);
+	/* the first canonical codeword of each length, for pair_literals */
+	unsigned first[16] = { 0 };
+	first[1] = 0;
+	for (unsigned len = 1; len < 15; len++)
+		first[len + 1] = (first[len] + count[len]) << 1;
 
 	/*
 	 * Main table: after step `len` its first 2^len entries decode every
@@ -249,7 +270,7 @@ static enum build build_table(uint32_t *table, unsigned tb, unsigned enough, con
 		}
 	}
 	if (kind == K_LITLEN)
-		pair_literals(table, tb, lens, n);
+		pair_literals(table, tb, lens, first);
 	return BUILD_OK;
 }
 

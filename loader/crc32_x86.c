@@ -122,6 +122,17 @@ IST_TARGET_VPCLMUL uint32_t ist_crc32_vpclmul(uint32_t crc, const uint8_t *p, si
 	p += 256;
 	len -= 256;
 	while (len >= 256) {
+		/*
+		 * From DRAM the loop outruns the hardware prefetcher: asking
+		 * 2 KiB ahead took 147 MB from 13-15 to 16-17 GB/s, near the
+		 * 17-18 GB/s one core reads there at all.
+		 */
+		if (len >= 2048 + 256) {
+			__builtin_prefetch(p + 2048);
+			__builtin_prefetch(p + 2048 + 64);
+			__builtin_prefetch(p + 2048 + 128);
+			__builtin_prefetch(p + 2048 + 192);
+		}
 		y[0] = fold256(y[0], k2048) ^ load256(p);
 		y[1] = fold256(y[1], k2048) ^ load256(p + 32);
 		y[2] = fold256(y[2], k2048) ^ load256(p + 64);

@@ -617,7 +617,7 @@ static bool next_component(const char *p, size_t n, size_t *i, size_t *s, size_t
 
 static bool same_path(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t ia = 0, ib = 0, sa, la, sb, lb;
+	size_t ia = 0, ib = 0, sa = 0, la = 0, sb = 0, lb = 0;
 	for (;;) {
 		bool ha = next_component(a, an, &ia, &sa, &la);
 		bool hb = next_component(b, bn, &ib, &sb, &lb);

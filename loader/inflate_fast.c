@@ -3,4 +3,5 @@
 
 #define FAST_FUNC ist_inflate_fast_generic
 #define FAST_ATTR
+#define FAST_LOW_BITS(x, n) ((x) & BITMASK(n))
 #include "inflate_fast.h"

@@ -41,6 +41,8 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 	const uint8_t *const in_end = io->in_end;
 	uint8_t *out = io->out;
 	uint8_t *const out_end = io->out_end;
+	/* the margins below as limits: one compare each per iteration */
+	const uint8_t *in_limit, *out_limit;
 	const uint8_t *const floor = io->floor;
 	uint64_t bitbuf = io->bitbuf;
 	unsigned bitsleft = io->bitcnt;
@@ -66,9 +68,18 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 		bitsleft -= (n);                                    \
 	} while (0)
 #define LOOKUP() s->litlen[bitbuf & BITMASK(LITLEN_BITS)]
+/*
+ * The extra bits of a length or distance entry: its low byte of `bits`
+ * (codeword and extra bits, at most 28) shifted past the codeword. Bits
+ * 12..13 of such entries are clear, so the shift count may keep them
+ * (& 63, which the shift instruction does anyway) instead of & 0xf.
+ */
+#define EXTRA(bits, ent) ((uint32_t)(FAST_LOW_BITS((bits), (uint8_t)(ent)) >> (((ent) >> 8) & 63)))
 
 	if (in_end - in < FAST_IN_MARGIN || out_end - out < FAST_OUT_MARGIN)
 		return FAST_MARGIN;
+	in_limit = in_end - (FAST_IN_MARGIN - 8);
+	out_limit = out_end - FAST_OUT_MARGIN;
 	REFILL();
 	e = LOOKUP();
 	do {
@@ -130,7 +141,7 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 		}
 		saved = bitbuf;
 		CONSUME(e);
-		len = (e >> 16) + (uint32_t)((saved & BITMASK((uint8_t)e)) >> ((e >> 8) & 0xf));
+		len = (e >> 16) + EXTRA(saved, e);
 
 		de = s->dist_table[bitbuf & BITMASK(DIST_BITS)];
 		dpre = 0;
@@ -147,7 +158,7 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 				break;
 			}
 		}
-		dist = (de >> 16) + (uint32_t)((bitbuf & BITMASK((uint8_t)de)) >> ((de >> 8) & 0xf));
+		dist = (de >> 16) + EXTRA(bitbuf, de);
 		if (IST_UNLIKELY(dist > (size_t)(out - floor))) {
 			size_t back = dist - (size_t)(out - floor);
 			if (back > io->hist_len) {
@@ -209,10 +220,11 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 				} while (dst < out);
 			}
 		}
-	} while (in_end - in >= FAST_IN_MARGIN - 8 && out_end - out >= FAST_OUT_MARGIN);
+	} while (in <= in_limit && out <= out_limit);
 #undef REFILL
 #undef CONSUME
 #undef LOOKUP
+#undef EXTRA
 	io->in = in;
 	io->out = out;
 	io->bitbuf = bitbuf & BITMASK(bitsleft & 63);

@@ -1134,8 +1134,16 @@ static void setup_output(struct ctx *c, uint8_t *dst, size_t dst_size)
 static void direct_begin(struct ctx *c, size_t made)
 {
 	struct ist_inflate *s = c->s;
-	c->hist_end = s->window + s->out_pos;
-	c->hist_len = s->out_pos - s->hist_pos;
+	size_t keep = IST_MIN(s->out_pos - s->hist_pos, (size_t)IST_INFLATE_HISTORY);
+	/*
+	 * After ist_inflate_run the history may end anywhere in the window;
+	 * the fast loop reads up to 15 bytes past its end, so it moves to the
+	 * front (a no-op after ist_inflate_run_into, which leaves it there).
+	 */
+	if (s->out_pos > keep)
+		memmove(s->window, s->window + s->out_pos - keep, keep);
+	c->hist_end = s->window + keep;
+	c->hist_len = keep;
 	s->out_pos = s->check_pos = s->read_pos = s->hist_pos = made;
 }
 

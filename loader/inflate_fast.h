@@ -170,6 +170,23 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 			CONSUME(de);
 			e = LOOKUP();
 			REFILL();
+			if (back >= len) {
+				/*
+				 * All from the window, which does not overlap the
+				 * output: whole words, reading at most 15 bytes past
+				 * the history, still inside the window array.
+				 */
+				const uint8_t *src = io->hist_end - back;
+				uint8_t *dst = out;
+				out += len;
+				do {
+					ist_store64(dst, ist_load64(src));
+					ist_store64(dst + 8, ist_load64(src + 8));
+					dst += 16;
+					src += 16;
+				} while (dst < out);
+				continue;
+			}
 			copy_with_history(out, len, io->hist_end, back, dist);
 			out += len;
 			continue;

@@ -372,6 +372,46 @@ static void test_windowed_backpressure(void)
 	free(c);
 }
 
+static void test_windowed_then_into(void)
+{
+	/*
+	 * ist_inflate_run until the window is full, then ist_inflate_run_into:
+	 * the history then ends at the window's end and must move before the
+	 * fast loop reads past it (ASan sees the state's end: it is malloc'd).
+	 */
+	const struct tinf_file *f = &files[0];
+	size_t len = f->len > 600000 ? 600000 : f->len, cn;
+	uint8_t *c = tinf_zlib_compress(f->data, len, 6, Z_DEFAULT_STRATEGY, 15, &cn);
+	struct ist_inflate *s = malloc(sizeof *s);
+	REQUIRE(ist_inflate_init(s, IST_INFLATE_ZLIB, IST_INFLATE_WINDOWED) == IST_OK);
+	uint8_t *out = malloc(len + 1), *buf = malloc(65536);
+	size_t pos = 0, got = 0, used, made;
+	struct ist_error e;
+	enum ist_status st = ist_inflate_run(s, c, cn, true, &used, &e);
+	pos += used;
+	CHECK_EQ_U(st, IST_NO_SPACE);
+	const uint8_t *p;
+	CHECK_EQ_U(ist_inflate_pending(s, &p), IST_INFLATE_WINDOW_SIZE);
+	for (int guard = 0; guard < 100000; guard++) {
+		st = ist_inflate_run_into(s, c + pos, cn - pos, true, &used, buf, 65536, &made, &e);
+		pos += used;
+		REQUIRE(made <= 65536 && got + made <= len);
+		memcpy(out + got, buf, made);
+		got += made;
+		if (st != IST_NO_SPACE)
+			break;
+	}
+	CHECK_EQ_U(st, IST_OK);
+	CHECK(ist_inflate_done(s));
+	CHECK_EQ_U(got, len);
+	CHECK(!memcmp(out, f->data, len));
+	CHECK_EQ_U(ist_inflate_total_in(s), cn);
+	free(buf);
+	free(out);
+	free(s);
+	free(c);
+}
+
 static void test_long_distances(void)
 {
 	/* Random 32 KiB blocks repeated: matches at distance 32768 everywhere. */
@@ -445,6 +485,7 @@ int main(void)
 	TIMED(test_gzip_multi_member);
 	TIMED(test_flushes);
 	TIMED(test_windowed_backpressure);
+	TIMED(test_windowed_then_into);
 	TIMED(test_long_distances);
 	TIMED(test_empty_and_tiny);
 	tinf_corpus_free(files, nfiles);

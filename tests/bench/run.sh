@@ -5,13 +5,13 @@
 #                 package (fetched with apt-get download, unpacked with
 #                 dpkg-deb, nothing installed), busybox, shared libraries
 #   corpus.cpio.gz6 / .gz9   gzip -6 / -9
-# then runs tests/bench/bench_inflate on each. BENCH_RUNS (default 7)
+# then runs tests/bench/bench_inflate on each. BENCH_RUNS (default 11)
 # interleaved rounds; BENCH_MB caps the corpus size (default 140).
 set -eu
 cd "$(dirname "$0")/../.."
 cache=build/cache/bench
 mkdir -p "$cache"
-runs=${BENCH_RUNS:-7}
+runs=${BENCH_RUNS:-11}
 target_mb=${BENCH_MB:-140}
 
 if [ ! -s "$cache/corpus.cpio" ]; then

@@ -716,17 +716,21 @@ static enum ist_status read_dynamic_lens(struct ctx *c)
 	while (s->have < total) {
 		uint32_t e;
 		unsigned pre;
-		refill(c);
+		/* a code length symbol and its extra bits take at most 14 bits */
+		if (c->bitcnt < 14)
+			refill(c);
 		if (!lookup(c, s->precode, PRECODE_BITS, &e, &pre))
 			return need_input(c, "the code lengths of a dynamic block");
-		uint64_t at = offset_now(c);
 		unsigned sym = e >> 16;
-		uint32_t v = take_value(c, e, pre);
-		unsigned rep, val;
 		if (sym < 16) {
+			drop(c, (uint8_t)e);
 			s->lens[s->have++] = (uint8_t)sym;
 			continue;
-		} else if (sym == 16) {
+		}
+		uint64_t at = offset_now(c);
+		uint32_t v = take_value(c, e, pre);
+		unsigned rep, val;
+		if (sym == 16) {
 			if (!s->have)
 				return fail(c, IST_BAD_DATA, at,
 					    "offset %llu: code length repeat (16) with no previous length",

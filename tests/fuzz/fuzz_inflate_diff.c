@@ -53,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       .windowed = (ctl >> 4) & 1,
 			       .generic = (ctl >> 5) & 1,
 			       .out_initial = 1 + (ctl >> 6) * 1000,
+			       /* windowed: into buffers of up to 3001, 6002, 9003 bytes, or drained */
+			       .into = (size_t)(ctl >> 6) * 3001,
 			       .seed = ctl };
 	struct tinf_result r;
 	tinf_decode(fmt, data, size, &o, &r);

@@ -219,7 +219,6 @@ static enum build build_table(uint32_t *table, unsigned tb, unsigned enough, con
 		sorted[offs_b[lens[n - 1]]++] = (uint16_t)(n - 1);
 	/* the first canonical codeword of each length, for pair_literals */
 	unsigned first[16] = { 0 };
-	first[1] = 0;
 	for (unsigned len = 1; len < 15; len++)
 		first[len + 1] = (first[len] + count[len]) << 1;
 
@@ -1141,7 +1140,7 @@ static void direct_begin(struct ctx *c, size_t made)
 	size_t keep = IST_MIN(s->out_pos - s->hist_pos, (size_t)IST_INFLATE_HISTORY);
 	/*
 	 * After ist_inflate_run the history may end anywhere in the window;
-	 * the fast loop reads up to 15 bytes past its end, so it moves to the
+	 * the fast loop reads up to 24 bytes past its end, so it moves to the
 	 * front (a no-op after ist_inflate_run_into, which leaves it there).
 	 */
 	if (s->out_pos > keep)

@@ -159,7 +159,10 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 			}
 		}
 		dist = (de >> 16) + EXTRA(bitbuf, de);
-		if (IST_UNLIKELY(dist > (size_t)(out - floor))) {
+		const uint8_t *src;
+		if (IST_LIKELY(dist <= (size_t)(out - floor))) {
+			src = out - dist;
+		} else {
 			size_t back = dist - (size_t)(out - floor);
 			if (back > io->hist_len) {
 				ret = FAST_TOO_FAR;
@@ -167,29 +170,20 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 				bitsleft = (bitsleft & 63) + dpre;
 				break;
 			}
-			CONSUME(de);
-			e = LOOKUP();
-			REFILL();
-			if (back >= len) {
-				/*
-				 * All from the window, which does not overlap the
-				 * output: whole words, reading at most 15 bytes past
-				 * the history, still inside the window array.
-				 */
-				const uint8_t *src = io->hist_end - back;
-				uint8_t *dst = out;
+			if (back < len) { /* straddles the window and the output */
+				CONSUME(de);
+				e = LOOKUP();
+				REFILL();
+				copy_with_history(out, len, io->hist_end, back, dist);
 				out += len;
-				do {
-					ist_store64(dst, ist_load64(src));
-					ist_store64(dst + 8, ist_load64(src + 8));
-					dst += 16;
-					src += 16;
-				} while (dst < out);
 				continue;
 			}
-			copy_with_history(out, len, io->hist_end, back, dist);
-			out += len;
-			continue;
+			/*
+			 * Wholly in the window, which does not overlap the
+			 * output: the copies below read at most 24 bytes past
+			 * the history's end, still inside the window array.
+			 */
+			src = io->hist_end - back;
 		}
 		CONSUME(de);
 		e = LOOKUP();
@@ -197,7 +191,6 @@ FAST_ATTR int FAST_FUNC(const struct ist_inflate *s, struct inflate_io *io)
 
 		{
 			uint8_t *dst = out;
-			const uint8_t *src = out - dist;
 			out += len;
 			if (IST_LIKELY(dist >= 8)) {
 				/*

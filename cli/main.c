@@ -1,4 +1,4 @@
-/* initstack: list, check, simulate and build initramfs archive stacks. */
+/* initstack: list, check, simulate, build and benchmark initramfs archive stacks. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +15,8 @@ static const char usage[] =
 	"  tree   [STACK OPTIONS]     the tree the kernel builds from the stack\n"
 	"  build  [-o OUT] SOURCE     write a deterministic newc archive from a directory\n"
 	"                             or a gen_init_cpio-style list (--list FILE)\n"
+	"  bench  [--runs N] FILE...  how fast each compressed segment decodes, with the\n"
+	"                             loader's and the handover's decoders\n"
 	"\n"
 	"stack options (archives are unpacked in the order given):\n"
 	"  --early FILE | --kernel FILE | --extra FILE | --deferred FILE\n"
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 		return cmd_tree(argc - 1, argv + 1);
 	if (!strcmp(c, "build"))
 		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(c, "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "initstack: unknown command \"%s\"\n%s", c, usage);
 	return EXIT_USAGE;
 }

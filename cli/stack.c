@@ -19,9 +19,8 @@ static void free_state(void *state)
 	free(state);
 }
 
-/* gzip with initstack's own inflate; every other format with Debian's libraries. */
-static enum ist_status open_decoder(void *user, enum ist_compression c, struct ist_decoder *d,
-				    struct ist_error *err)
+enum ist_status stack_open_decoder(void *user, enum ist_compression c, struct ist_decoder *d,
+				   struct ist_error *err)
 {
 	if (c != IST_COMP_GZIP)
 		return ist_host_decoder_open(user, c, d, err);
@@ -107,7 +106,7 @@ static enum ist_status run(const char *label, struct source *src, unsigned index
 		st = IST_NO_MEMORY;
 		goto out;
 	}
-	ist_archive_init(a, &ops, open_decoder, NULL, scratch, SCRATCH);
+	ist_archive_init(a, &ops, stack_open_decoder, NULL, scratch, SCRATCH);
 	if (tree)
 		ist_tree_begin(tree, index, role);
 	for (;;) {

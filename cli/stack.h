@@ -22,6 +22,15 @@ struct file_hooks {
 };
 
 /*
+ * The decoders the tool reads with (an ist_decoder_open_fn): gzip with
+ * initstack's own inflate, windowed into the caller's buffer (as the
+ * handover decodes), every other format with Debian's libraries
+ * (decoders.h; `user` is passed on to them).
+ */
+enum ist_status stack_open_decoder(void *user, enum ist_compression c, struct ist_decoder *d,
+				   struct ist_error *err);
+
+/*
  * Read `path` through an ist_archive with the host decoders, feeding the
  * tree (if any, as archive `index` with `role`) and the hooks. On failure
  * returns the status and writes "PATH: what went wrong" into msg.

@@ -165,29 +165,29 @@ struct bench_ctx {
 };
 
 /*
- * Time `runs` decodes of segment `g` (mode 0: the tool's decoder, 1: the
- * loader's contiguous inflate); fills `r` or returns -1 with `err`.
+ * Time `runs` decodes of segment `g` with the loader's contiguous inflate
+ * or the tool's decoder; fills `r` or returns -1 with `err`.
  */
 static int time_decoder(struct bench_ctx *b, const uint8_t *file, const struct ist_segment *g,
-			int mode, struct result *r, struct ist_error *err)
+			bool contiguous, struct result *r, struct ist_error *err)
 {
 	double *t = malloc((size_t)b->runs * sizeof *t);
 	uint8_t *region = NULL;
 	size_t region_size = (size_t)g->decoded + 4096;
-	if (mode == 1 && !(region = malloc(region_size))) {
+	if (!t || (contiguous && !(region = malloc(region_size)))) {
 		free(t);
 		ist_fail(err, IST_NO_MEMORY, 0, "no memory for %zu bytes of output", region_size);
 		return -1;
 	}
 	if (region)
 		memset(region, 0, region_size); /* fault the pages in before timing */
-	int rc = t ? 0 : -1;
+	int rc = 0;
 	for (int i = 0; !rc && i < b->runs; i++) {
 		const uint8_t *p = file + g->offset;
 		double t0 = now();
-		long long made = mode == 1 ? decode_contiguous(b->inflate, p, (size_t)g->length, region,
-							       region_size, err) :
-					     decode_streaming(p, (size_t)g->length, g->comp, b->chunk, err);
+		long long made = contiguous ? decode_contiguous(b->inflate, p, (size_t)g->length, region,
+								region_size, err) :
+					      decode_streaming(p, (size_t)g->length, g->comp, b->chunk, err);
 		t[i] = now() - t0;
 		if (made < 0) {
 			rc = -1;
@@ -234,7 +234,7 @@ static int bench_segment(struct bench_ctx *b, const uint8_t *file, const struct 
 	bool first = true;
 	if (s->comp == IST_COMP_GZIP) {
 		r.name = "initstack inflate, contiguous (the loader)";
-		if (time_decoder(b, file, s, 1, &r, err))
+		if (time_decoder(b, file, s, true, &r, err))
 			return -1;
 		print_result(b, &r, first);
 		first = false;
@@ -244,7 +244,7 @@ static int bench_segment(struct bench_ctx *b, const uint8_t *file, const struct 
 		snprintf(name, sizeof name, "%s (handover, tool)", library(s->comp));
 	}
 	r.name = name;
-	if (time_decoder(b, file, s, 0, &r, err))
+	if (time_decoder(b, file, s, false, &r, err))
 		return -1;
 	print_result(b, &r, first);
 	if (s->comp != IST_COMP_GZIP)

@@ -4,12 +4,6 @@
 . "$(dirname "$0")/../sh/lib.sh"
 I=$INITSTACK
 
-expect() {
-	local name=$1 want=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	if [ "$rc" = "$want" ]; then ok "$name"; else notok "$name (exit $rc, expected $want)"; sed 's/^/    /' "$T/err" | head -5; fi
-}
 # matches NAME FILE ERE: some line of the file matches the whole ERE
 matches() {
 	if grep -qxE -- "$3" "$2"; then ok "$1"; else notok "$1"; echo "    wanted: $3"; sed 's/^/    got: /' "$2" | head -12; fi
@@ -26,7 +20,7 @@ xz --check=crc32 -c "$T/a.cpio" >"$T/a.xz"
 cat "$T/a.cpio" "$T/a.gz" "$T/a.zst" "$T/a.xz" >"$T/stack.img"
 gz=$(stat -c %s "$T/a.gz") zs=$(stat -c %s "$T/a.zst") xzs=$(stat -c %s "$T/a.xz")
 
-expect "bench: a four-segment stack exits 0" 0 $I bench --runs 2 "$T/stack.img"
+expect_exit "bench: a four-segment stack exits 0" 0 $I bench --runs 2 "$T/stack.img"
 n='[0-9]+'
 matches "bench: the file's size and segment count" "$T/out" "$T/stack.img: $(stat -c %s "$T/stack.img") bytes, 4 segments"
 matches "bench: the uncompressed segment is not timed" "$T/out" "  segment 0 at 0: cpio, $n bytes, not compressed"
@@ -40,7 +34,7 @@ matches "bench: zstd through libzstd" "$T/out" " +libzstd \(handover, tool\) +be
 matches "bench: xz through liblzma" "$T/out" " +liblzma \(handover, tool\) +best +$n MB/s .*"
 matches "bench: the total" "$T/out" "  decoding every compressed segment once takes [0-9.]+ ms at the best speed \(gzip: the loader's way\)"
 
-expect "bench: --json exits 0" 0 $I bench --runs 1 --json "$T/stack.img" "$T/a.gz"
+expect_exit "bench: --json exits 0" 0 $I bench --runs 1 --json "$T/stack.img" "$T/a.gz"
 check "bench: --json is JSON with both files, segments and results" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -56,10 +50,10 @@ assert d["files"][1]["segments"][0]["length"] == int(sys.argv[3])
 # A flipped byte in the middle of the deflate data: the archive read says where.
 cp "$T/a.gz" "$T/bad.gz"
 printf '\377\377\377\377' | dd of="$T/bad.gz" bs=1 seek=$((gz / 2)) conv=notrunc status=none
-expect "bench: a corrupt gzip member exits 2" 2 $I bench --runs 1 "$T/bad.gz"
+expect_exit "bench: a corrupt gzip member exits 2" 2 $I bench --runs 1 "$T/bad.gz"
 matches "bench: ... naming the file and the member" "$T/err" "initstack bench: $T/bad.gz: gzip member at offset 0.*"
-expect "bench: a missing file exits 2" 2 $I bench "$T/nonexistent"
+expect_exit "bench: a missing file exits 2" 2 $I bench "$T/nonexistent"
 matches "bench: ... naming it" "$T/err" "initstack bench: $T/nonexistent: cannot open: No such file or directory"
-expect "bench: --runs 0 is a usage error" 64 $I bench --runs 0 "$T/a.gz"
+expect_exit "bench: --runs 0 is a usage error" 64 $I bench --runs 0 "$T/a.gz"
 matches "bench: ... saying the range" "$T/err" 'initstack bench: --runs takes a number from 1 to 1000, not "0"'
-expect "bench: no file is a usage error" 64 $I bench
+expect_exit "bench: no file is a usage error" 64 $I bench

@@ -14,6 +14,18 @@ static unsigned next_rand(unsigned *s)
 	return *s >> 8;
 }
 
+/* Append k bytes to the growing output buffer (doubling its capacity). */
+static void append(uint8_t **buf, size_t *cap, size_t *len, const uint8_t *p, size_t k)
+{
+	if (*len + k > *cap) {
+		while (*len + k > *cap)
+			*cap *= 2;
+		*buf = realloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, p, k);
+	*len += k;
+}
+
 static size_t chunk_size(const struct tinf_opts *o, unsigned *seed, size_t left)
 {
 	size_t n;
@@ -71,13 +83,7 @@ void tinf_decode(enum ist_inflate_format fmt, const uint8_t *in, size_t in_len,
 			st = ist_inflate_run_into(s, in + pos, n, last, &used, dst, want, &made, &r->err);
 			if (made > want)
 				made = 0, st = IST_INVALID;
-			if (len + made > cap) {
-				while (len + made > cap)
-					cap *= 2;
-				buf = realloc(buf, cap);
-			}
-			memcpy(buf + len, dst, made);
-			len += made;
+			append(&buf, &cap, &len, dst, made);
 			free(dst);
 		} else {
 			st = ist_inflate_run(s, in + pos, n, last, &used, &r->err);
@@ -93,13 +99,7 @@ void tinf_decode(enum ist_inflate_format fmt, const uint8_t *in, size_t in_len,
 					break;
 				if (o->drain && k > o->drain)
 					k = o->drain;
-				if (len + k > cap) {
-					while (len + k > cap)
-						cap *= 2;
-					buf = realloc(buf, cap);
-				}
-				memcpy(buf + len, p, k);
-				len += k;
+				append(&buf, &cap, &len, p, k);
 				ist_inflate_drain(s, k);
 				if (o->drain && (next_rand(&seed) & 1))
 					break; /* leave some pending across calls */
@@ -141,12 +141,7 @@ void tinf_decode(enum ist_inflate_format fmt, const uint8_t *in, size_t in_len,
 	if (o->windowed) {
 		const uint8_t *p;
 		size_t k = ist_inflate_pending(s, &p);
-		if (len + k > cap) {
-			cap = len + k;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + len, p, k);
-		len += k;
+		append(&buf, &cap, &len, p, k);
 		ist_inflate_drain(s, k);
 	}
 	r->status = st;

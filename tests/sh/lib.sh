@@ -10,6 +10,15 @@ trap 'rm -rf "$T"' EXIT
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 
+# expect_exit NAME STATUS CMD...: ok if the command exits with STATUS; its
+# output is left in $T/out and $T/err.
+expect_exit() {
+	local name=$1 want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ "$rc" = "$want" ]; then ok "$name"; else notok "$name (exit $rc, expected $want)"; sed 's/^/    /' "$T/err" | head -5; fi
+}
+
 # check NAME CMD...: ok if the command succeeds.
 check() {
 	local name=$1; shift

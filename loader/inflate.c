@@ -480,30 +480,27 @@ static void start_deflate(struct ctx *c)
 
 /*
  * Bad symbols, worded once for both loops; the bit position is at the start
- * of the offending codeword.
+ * of the offending codeword. `what` is "literal/length" or "distance".
  */
-static enum ist_status bad_litlen(struct ctx *c, unsigned sym)
+static enum ist_status bad_symbol(struct ctx *c, const char *what, unsigned sym)
 {
 	uint64_t at = offset_now(c);
 	if (sym == 0x7fff)
 		return fail(c, IST_BAD_DATA, at,
-			    "offset %llu: invalid literal/length code (unused codeword of an "
-			    "incomplete code)",
-			    (unsigned long long)at);
-	return fail(c, IST_BAD_DATA, at, "offset %llu: invalid literal/length code %u",
-		    (unsigned long long)at, sym);
+			    "offset %llu: invalid %s code (unused codeword of an incomplete code)",
+			    (unsigned long long)at, what);
+	return fail(c, IST_BAD_DATA, at, "offset %llu: invalid %s code %u", (unsigned long long)at,
+		    what, sym);
+}
+
+static enum ist_status bad_litlen(struct ctx *c, unsigned sym)
+{
+	return bad_symbol(c, "literal/length", sym);
 }
 
 static enum ist_status bad_dist(struct ctx *c, unsigned sym)
 {
-	uint64_t at = offset_now(c);
-	if (sym == 0x7fff)
-		return fail(c, IST_BAD_DATA, at,
-			    "offset %llu: invalid distance code (unused codeword of an incomplete "
-			    "code)",
-			    (unsigned long long)at);
-	return fail(c, IST_BAD_DATA, at, "offset %llu: invalid distance code %u",
-		    (unsigned long long)at, sym);
+	return bad_symbol(c, "distance", sym);
 }
 
 static enum ist_status too_far(struct ctx *c, uint32_t dist)

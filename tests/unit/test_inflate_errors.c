@@ -219,6 +219,12 @@ static void test_bad_litlen_dist_codes(void)
 		CHECK_EQ_U(r.out_len, 1);
 		tinf_free(&r);
 	}
+	/* Only end-of-block, as one 1-bit codeword: the other codeword is unused. */
+	bw_init(&W);
+	dyn_lens(0, 0, 1, 1, d1);
+	bw_code(&W, 1, 1);
+	expect_w(IST_INFLATE_RAW, IST_BAD_DATA,
+		 "offset 11: invalid literal/length code (unused codeword of an incomplete code)");
 	/* Using the missing distance code is an error. */
 	bw_init(&W);
 	uint8_t lens_len[1] = { 0 };

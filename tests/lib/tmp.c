@@ -84,6 +84,34 @@ int tmp_sh(const char *fmt, ...)
 	return WEXITSTATUS(st);
 }
 
+/*
+ * Everything `f` gives until its end, NUL-terminated (not counted in *n);
+ * NULL when out of memory. The caller closes `f`.
+ */
+static uint8_t *read_all(FILE *f, size_t *n_ret)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? 2 * cap : 65536 * 2;
+			uint8_t *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		if (!got)
+			break;
+		n += got;
+	}
+	buf[n] = 0;
+	*n_ret = n;
+	return buf;
+}
+
 char *tmp_sh_out(int *status, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,26 +129,11 @@ char *tmp_sh_out(int *status, size_t *len, const char *fmt, ...)
 	free(full);
 	if (!f)
 		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (cap - n < 4096) {
-			cap = cap ? 2 * cap : 8192;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				pclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		if (!got)
-			break;
-		n += got;
-	}
-	buf[n] = '\0';
+	size_t n = 0;
+	char *buf = (char *)read_all(f, &n);
 	int st = pclose(f);
+	if (!buf)
+		return NULL;
 	if (status)
 		*status = (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
 	if (len)
@@ -149,32 +162,17 @@ uint8_t *tmp_read(const char *path, size_t *len)
 		fprintf(stderr, "tmp: %s: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536 * 2;
-			uint8_t *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		if (!got)
-			break;
-		n += got;
-	}
+	size_t n = 0;
+	uint8_t *buf = read_all(f, &n);
 	int bad = ferror(f);
 	fclose(f);
+	if (!buf)
+		return NULL;
 	if (bad) {
 		fprintf(stderr, "tmp: %s: read error\n", path);
 		free(buf);
 		return NULL;
 	}
-	buf[n] = 0;
 	if (len)
 		*len = n;
 	return buf;

@@ -315,6 +315,12 @@ static uint64_t offset_now(const struct ctx *c)
 	return c->s->in_total + (uint64_t)(c->in - c->in0) - (c->bitcnt + 7) / 8;
 }
 
+/* Input bits consumed since ist_inflate_init. */
+static uint64_t bit_now(const struct ctx *c)
+{
+	return (c->s->in_total + (uint64_t)(c->in - c->in0)) * 8 - c->bitcnt;
+}
+
 static enum ist_status fail(struct ctx *c, enum ist_status st, uint64_t off, const char *fmt, ...)
 {
 	struct ist_inflate *s = c->s;
@@ -797,6 +803,12 @@ static enum ist_status machine(struct ctx *c)
 				return st;
 			break;
 		case M_BLOCK: {
+			if (s->stop_bit && bit_now(c) >= s->stop_bit) {
+				s->stopped = bit_now(c) == s->stop_bit;
+				s->stop_bit = 0;
+				if (s->stopped)
+					return IST_OK;
+			}
 			if (!have_bits(c, 3))
 				return need_input(c, "a block header");
 			uint64_t at = offset_now(c);
@@ -1034,6 +1046,54 @@ static enum ist_status machine(struct ctx *c)
 }
 
 /* ---- the public interface ------------------------------------------------ */
+
+/* inflate_int.h: the two halves of a stream decoded on two cores. */
+void inflate_stop_at(struct ist_inflate *s, uint64_t bit)
+{
+	s->stop_bit = bit;
+	s->stopped = 0;
+}
+
+bool inflate_stopped(const struct ist_inflate *s)
+{
+	return s->stopped && s->mode == M_BLOCK;
+}
+
+const uint8_t *inflate_resume(struct ist_inflate *s, size_t hist, const uint8_t *in, uint64_t bit)
+{
+	s->out_pos = s->check_pos = s->read_pos = hist;
+	s->hist_pos = 0;
+	s->member_out = 0;
+	s->in_total = bit / 8 + 1;
+	s->bitbuf = in[bit / 8] >> (bit & 7);
+	s->bitcnt = 8 - (unsigned)(bit & 7);
+	s->mode = M_BLOCK;
+	return in + bit / 8 + 1;
+}
+
+void inflate_adopt(struct ist_inflate *s, size_t n, uint64_t end_byte)
+{
+	const uint8_t *p = s->out + s->out_pos;
+	if (s->format == IST_INFLATE_GZIP)
+		s->check = ist_crc32_cpu(s->cpu, s->check, p, n);
+	else if (s->format == IST_INFLATE_ZLIB)
+		s->check = ist_adler32(s->check, p, n);
+	s->out_total += n;
+	s->member_out += (uint32_t)n;
+	s->out_pos += n;
+	s->check_pos = s->out_pos;
+	s->in_total = end_byte;
+	s->bitbuf = 0;
+	s->bitcnt = 0;
+	s->final = 1;
+	s->stopped = 0;
+	if (s->format == IST_INFLATE_RAW) {
+		s->mode = M_DONE;
+	} else {
+		s->mode = M_TRAILER;
+		start_collect(s, s->format == IST_INFLATE_ZLIB ? 4 : 8);
+	}
+}
 
 static bool mode_valid(uint32_t mode)
 {

@@ -89,6 +89,8 @@ struct ist_inflate {
 	uint32_t tables;
 	uint32_t max_ratio;
 	uint64_t slack;
+	uint64_t stop_bit; /* inflate_split.c: stop before the block starting here */
+	uint32_t stopped;
 	uint8_t *out;
 	size_t out_size, out_pos, hist_pos, check_pos, read_pos;
 	struct ist_error error;

@@ -20,7 +20,7 @@ INC      := -Iinclude
 # documented memcpy/memmove/memset/memcmp (see docs/design.md).
 CORE_CFLAGS := $(WARN) $(INC) -ffreestanding $(CFLAGS) $(SAN)
 HOST_CFLAGS := $(WARN) $(INC) -D_GNU_SOURCE $(CFLAGS) $(SAN)
-HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2
+HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2 -lpthread
 
 CORE_SRC  := $(sort $(wildcard loader/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -1,5 +1,6 @@
 /*
- * Decompression and CRC-32 throughput: ours (contiguous and windowed),
+ * Decompression and CRC-32 throughput: ours (contiguous on one core and
+ * on two, windowed),
  * zlib (streaming and one-shot), libdeflate, ISA-L (streaming and
  * one-shot), memcpy. Usage: bench_inflate FILE.gz FILE [RUNS]
  *
@@ -18,6 +19,9 @@
 
 #include <initstack/crc32.h>
 #include <initstack/inflate.h>
+#include <initstack/inflate_split.h>
+
+#include "thread_helper.h"
 
 static uint8_t *gz, *plain, *out;
 static size_t gz_len, plain_len;
@@ -76,6 +80,21 @@ static void ours_contiguous(void)
 	ist_inflate_set_output(&state, out, plain_len + 4096);
 	if (ist_inflate_run(&state, gz, gz_len, true, &used, &e) || !ist_inflate_done(&state))
 		fail("ours contiguous");
+}
+
+static struct ist_inflate_tail tail;
+
+static void ours_two_cores(void)
+{
+	size_t used;
+	struct ist_error e;
+	struct thread_helper th;
+	struct ist_inflate_helper h = thread_helper(&th);
+	ist_inflate_init(&state, IST_INFLATE_GZIP, 0);
+	ist_inflate_set_output(&state, out, plain_len + 4096);
+	if (ist_inflate_run_split(&state, &tail, &h, gz, gz_len, &used, &e) ||
+	    !ist_inflate_done(&state) || !tail.joined)
+		fail("ours contiguous, 2 cores");
 }
 
 /*
@@ -290,10 +309,17 @@ int main(int argc, char **argv)
 	out = malloc(plain_len + 4096);
 	memset(out, 0, plain_len + 4096);
 	ld = libdeflate_alloc_decompressor();
+	if (!thread_tail_alloc(&tail, plain_len + 4096)) {
+		fprintf(stderr, "no memory for the second core's scratch\n");
+		return 2;
+	}
+	memset(tail.buf, 0, tail.buf_size);
+	memset(tail.probe, 0, tail.probe_size);
 	cpu = ist_cpu_detect();
 	struct bench b[] = {
 		{ "ours, contiguous", ours_contiguous, 1, { 0 } },
 		{ "ours, windowed (into 128K)", ours_windowed, 0, { 0 } },
+		{ "ours, contiguous, 2 cores", ours_two_cores, 1, { 0 } },
 		{ "ours, windowed (in the window)", ours_windowed_zero_copy, 0, { 0 } },
 		{ "zlib streaming (128K out)", zlib_stream, 0, { 0 } },
 		{ "zlib one-shot", zlib_oneshot, 1, { 0 } },
@@ -335,6 +361,8 @@ int main(int argc, char **argv)
 	 */
 	printf("%-32s %10s %10s   %s\n", "", "best MB/s", "median",
 	       "ours/this, best | median (windowed: into 128K)");
+	enum { CONT, WIN, TWO, PEER0 = 4, PEER_END = 8, MEMCPY, CRC, CRC_PEER0 = 12, CRC_PEER_END = 14,
+	       CRC_CACHED, CRC_ISAL_CACHED };
 	double best[64], med[64];
 	for (size_t i = 0; i < nb; i++) {
 		qsort(b[i].t, (size_t)runs, sizeof(double), cmp_double);
@@ -345,15 +373,19 @@ int main(int argc, char **argv)
 		if (!selected(only, b[i].name))
 			continue;
 		printf("%-32s %10.0f %10.0f", b[i].name, best[i], med[i]);
-		if (i >= 3 && i <= 7)
-			printf("   contiguous %.2fx | %.2fx, windowed %.2fx | %.2fx", best[0] / best[i],
-			       med[0] / med[i], best[1] / best[i], med[1] / med[i]);
-		if (i == 8)
-			printf("   contiguous %.3fx", best[0] / best[i]);
-		if (i >= 11 && i <= 13)
-			printf("   %.2fx | %.2fx", best[9] / best[i], med[9] / med[i]);
-		if (i == 15)
-			printf("   %.2fx | %.2fx", best[14] / best[i], med[14] / med[i]);
+		if (i >= PEER0 && i <= PEER_END)
+			printf("   contiguous %.2fx | %.2fx, 2 cores %.2fx | %.2fx, windowed %.2fx | %.2fx",
+			       best[CONT] / best[i], med[CONT] / med[i], best[TWO] / best[i],
+			       med[TWO] / med[i], best[WIN] / best[i], med[WIN] / med[i]);
+		if (i == TWO)
+			printf("   contiguous on one core %.2fx | %.2fx", best[TWO] / best[CONT],
+			       med[TWO] / med[CONT]);
+		if (i == MEMCPY)
+			printf("   contiguous %.3fx", best[CONT] / best[i]);
+		if (i >= CRC_PEER0 && i <= CRC_PEER_END)
+			printf("   %.2fx | %.2fx", best[CRC] / best[i], med[CRC] / med[i]);
+		if (i == CRC_ISAL_CACHED)
+			printf("   %.2fx | %.2fx", best[CRC_CACHED] / best[i], med[CRC_CACHED] / med[i]);
 		printf("\n");
 	}
 	printf("(%d interleaved runs; %zu bytes out of %zu in, ratio %.2f)\n", runs, plain_len, gz_len,

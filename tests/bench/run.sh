@@ -67,8 +67,8 @@ done
 
 b=build/bench
 mkdir -p "$b"
-${CC:-cc} -std=c11 -O2 -g -D_GNU_SOURCE -Iinclude -Itests/lib tests/bench/bench_inflate.c \
-	build/host/libinitstack.a -lz -ldeflate -lisal -o "$b/bench_inflate"
+${CC:-cc} -std=c11 -O2 -g -D_GNU_SOURCE -Iinclude -Icli -Itests/lib tests/bench/bench_inflate.c cli/thread_helper.c \
+	build/host/libinitstack.a -lz -ldeflate -lisal -lpthread -o "$b/bench_inflate"
 echo "corpus: $(stat -c %s "$cache/corpus.cpio") bytes newc ($(find "$cache/corpus.cpio" -printf '%TY-%Tm-%Td'))," \
 	"modules from $(ls "$cache"/*.deb 2>/dev/null | xargs -r -n1 basename | head -1)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"

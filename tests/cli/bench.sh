@@ -32,7 +32,21 @@ matches "bench: gzip through the handover's windowed inflate" "$T/out" \
 matches "bench: zstd segment at its offset" "$T/out" "  segment 2 at $((size + gz)): zstd, $zs -> $size bytes \([0-9.]+:1\)"
 matches "bench: zstd through libzstd" "$T/out" " +libzstd \(handover, tool\) +best +$n MB/s .*"
 matches "bench: xz through liblzma" "$T/out" " +liblzma \(handover, tool\) +best +$n MB/s .*"
-matches "bench: the total" "$T/out" "  decoding every compressed segment once takes [0-9.]+ ms at the best speed \(gzip: the loader's way\)"
+matches "bench: the total" "$T/out" "  decoding every compressed segment once takes [0-9.]+ ms at the best speed \(gzip: the loader's way, on 2 cores from 1 MiB\)"
+check "bench: a segment under 1 MiB is not split" bash -c "! grep -q '2 cores  ' '$T/out'"
+
+# From 1 MiB of gzip the loader decodes the second half on a second core too.
+mkdir -p "$T/big"
+for f in $(find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name '*.so*' -type f | sort); do
+	cp "$f" "$T/big/"
+	[ "$(du -sb "$T/big" | cut -f1)" -lt 8000000 ] || break
+done
+$I build --mtime 0 --owner 0:0 -o "$T/big.cpio" "$T/big"
+gzip -1 -n -c "$T/big.cpio" >"$T/big.gz"
+check "bench: the big member is over 1 MiB" test "$(stat -c %s "$T/big.gz")" -ge 1048576
+expect_exit "bench: a big gzip member exits 0" 0 $I bench --runs 2 "$T/big.gz"
+matches "bench: ... and is decoded on 2 cores too" "$T/out" \
+	" +initstack inflate, contiguous on 2 cores +best +$n MB/s +median +$n MB/s +\([0-9.]+ ms\)"
 
 expect_exit "bench: --json exits 0" 0 $I bench --runs 1 --json "$T/stack.img" "$T/a.gz"
 check "bench: --json is JSON with both files, segments and results" python3 -c '

@@ -8,7 +8,6 @@
  * had bytes from the history to put in, so a split path that quietly never
  * runs fails here.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -16,6 +15,7 @@
 
 #include "check.h"
 #include "inflate_corpus.h"
+#include "thread_helper.h"
 
 #define MAX_FILES 24
 #define HIST 32768u
@@ -34,29 +34,6 @@ static void inline_wait(void *ctx)
 	(void)ctx;
 }
 static const struct ist_inflate_helper inline_helper = { inline_start, inline_wait, NULL };
-
-struct thread_helper {
-	pthread_t thread;
-	void (*fn)(void *);
-	void *arg;
-};
-static void *thread_main(void *p)
-{
-	struct thread_helper *h = p;
-	h->fn(h->arg);
-	return NULL;
-}
-static bool thread_start(void *ctx, void (*fn)(void *), void *arg)
-{
-	struct thread_helper *h = ctx;
-	h->fn = fn;
-	h->arg = arg;
-	return pthread_create(&h->thread, NULL, thread_main, h) == 0;
-}
-static void thread_wait(void *ctx)
-{
-	pthread_join(((struct thread_helper *)ctx)->thread, NULL);
-}
 
 struct outcome {
 	enum ist_status st;
@@ -404,7 +381,7 @@ static void test_two_threads(void)
 	uint8_t *c = tinf_zlib_compress(plain, pn, 1, Z_DEFAULT_STRATEGY, 31, &cn);
 	REQUIRE(cn >= IST_INFLATE_SPLIT_MIN);
 	struct thread_helper th;
-	struct ist_inflate_helper h = { thread_start, thread_wait, &th };
+	struct ist_inflate_helper h = thread_helper(&th);
 	struct setup u = { .fmt = IST_INFLATE_GZIP };
 	struct outcome a, b;
 	decode(&u, c, cn, pn, false, 0, 0, NULL, &a);

@@ -6,10 +6,11 @@
 #include <initstack/cpio.h>
 #include <initstack/format.h>
 #include <initstack/sha256.h>
-#include <initstack/inflate.h>
+#include <initstack/inflate_split.h>
 #include <initstack/tree.h>
 
 #include "decode.h"
+#include "mp.h"
 #include "stack.h"
 
 #define SCRATCH (256u << 10)
@@ -230,14 +231,58 @@ static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
 	return EFI_SUCCESS;
 }
 
+/* The second core's decoder and scratch (see initstack/inflate_split.h). */
+struct tail {
+	struct ist_inflate_tail t;
+	struct pages buf, probe;
+};
+
+#define TAIL_PROBE (8u << 20)
+
+/* For a region of `cap` bytes; false, holding nothing, when memory is short. */
+static bool tail_alloc(struct tail *tl, UINTN cap)
+{
+	*tl = (struct tail){ 0 };
+	if (BS->AllocatePool(EfiLoaderData, sizeof *tl->t.s, (void **)&tl->t.s) != EFI_SUCCESS) {
+		tl->t.s = NULL;
+		return false;
+	}
+	if (cap > (UINTN)-1 - IST_INFLATE_HISTORY ||
+	    EFI_ERROR(pages_alloc(&tl->buf, cap + IST_INFLATE_HISTORY)) ||
+	    EFI_ERROR(pages_alloc(&tl->probe, TAIL_PROBE))) {
+		pages_free(&tl->buf);
+		BS->FreePool(tl->t.s);
+		tl->t.s = NULL;
+		return false;
+	}
+	tl->t.buf = pages_ptr(&tl->buf);
+	tl->t.buf_size = tl->buf.size;
+	tl->t.probe = pages_ptr(&tl->probe);
+	tl->t.probe_size = tl->probe.size;
+	return true;
+}
+
+static void tail_free(struct tail *tl)
+{
+	pages_free(&tl->buf);
+	pages_free(&tl->probe);
+	if (tl->t.s)
+		BS->FreePool(tl->t.s);
+	tl->t.s = NULL;
+}
+
 /*
  * Decode an archive's leading gzip members straight into one region (our
  * inflate's contiguous mode: the region is also the history), then copy
  * what follows them as it is. EFI_OUT_OF_RESOURCES when it does not fit.
+ * A large archive's first pass decodes the stream's second half on another
+ * core where the firmware has one and memory allows; *two_cores_ret says
+ * whether that half was used.
  */
 static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *path,
-			 struct ist_error *err)
+			 bool *two_cores_ret, struct ist_error *err)
 {
+	*two_cores_ret = false;
 	struct ist_inflate *s = NULL;
 	if (BS->AllocatePool(EfiLoaderData, sizeof *s, (void **)&s) != EFI_SUCCESS)
 		return EFI_OUT_OF_RESOURCES;
@@ -251,11 +296,24 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 	enum ist_status st = IST_OK;
 	size_t used = 0, total = 0;
 	if (!EFI_ERROR(es)) {
+		struct efi_mp mp = { 0 };
+		struct ist_inflate_helper helper;
+		struct tail tl;
+		bool split = in->size >= IST_INFLATE_SPLIT_MIN && efi_mp_init(&mp, &helper) &&
+			     tail_alloc(&tl, cap);
 		ist_inflate_init(s, IST_INFLATE_GZIP, IST_INFLATE_CONCAT);
 		ist_inflate_set_output(s, pages_ptr(out), cap);
 		for (;;) {
 			size_t u = 0;
-			st = ist_inflate_run(s, src + used, in->size - used, true, &u, err);
+			if (split) {
+				/* the first pass only; NO_SPACE rounds go on alone */
+				st = ist_inflate_run_split(s, &tl.t, &helper, src, in->size, &u, err);
+				*two_cores_ret = tl.t.joined;
+				tail_free(&tl);
+				split = false;
+			} else {
+				st = ist_inflate_run(s, src + used, in->size - used, true, &u, err);
+			}
 			used += u;
 			if (st != IST_NO_SPACE)
 				break;
@@ -267,6 +325,9 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 			ist_inflate_set_output(s, pages_ptr(out), cap);
 		}
 		total = ist_inflate_output_size(s);
+		if (mp.failed)
+			say("initstack: %s: decoded on 1 core: MP services: %s returned status %u",
+			    path, mp.failed, (unsigned)(mp.status & 0xffff));
 	}
 	BS->FreePool(s);
 	if (EFI_ERROR(es)) {
@@ -302,7 +363,8 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 		if (e->archive[i].role == IST_ROLE_EARLY || e->archive[i].role == IST_ROLE_DEFERRED ||
 		    files[i].size < 18 || p[0] != 0x1f || p[1] != 0x8b)
 			continue;
-		EFI_STATUS s = gunzip(&files[i], &st->decoded[i], e->archive[i].path, err);
+		bool two_cores;
+		EFI_STATUS s = gunzip(&files[i], &st->decoded[i], e->archive[i].path, &two_cores, err);
 		if (s == EFI_OUT_OF_RESOURCES && e->decompress == IST_DECOMPRESS_AUTO) {
 			say("initstack: %s: not enough memory to decompress it; passed on compressed",
 			    e->archive[i].path);
@@ -315,6 +377,8 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 			return s;
 		say("initstack: %s: gzip, %llu bytes decompressed to %llu", e->archive[i].path,
 		    (unsigned long long)files[i].size, (unsigned long long)st->decoded[i].size);
+		if (two_cores)
+			say("initstack: %s: decoded on 2 cores", e->archive[i].path);
 	}
 	return EFI_SUCCESS;
 }

@@ -187,6 +187,11 @@ static bool join(struct ist_inflate *s, const struct ist_inflate_tail *t, uint64
 	size_t have = s->out_pos - s->hist_pos;
 	memcpy(dst, a, n);
 	for (size_t i = 0; i < t->dirty; i++) {
+		/* most bytes are the same in both: skip them a word at a time */
+		if (!(i & 7) && i + 8 <= t->dirty && ist_load64(a + i) == ist_load64(b + i)) {
+			i += 7;
+			continue;
+		}
 		if (a[i] == b[i])
 			continue;
 		size_t back = HIST - ((size_t)(b[i] & 0x7f) << 8 | a[i]);

@@ -161,3 +161,34 @@ cp "$T/dump.cpio.gz" "$T/corrupt.gz"
 printf '\xff\xff\xff\xff' | dd of="$T/corrupt.gz" bs=1 seek=40 conv=notrunc 2>/dev/null
 fault corrupt-gzip "linux /boot/vmlinuz\ninitrd /boot/corrupt.gz\nloader-error shutdown\n" \
 	"initstack: error: /boot/corrupt.gz: gzip: offset " "initstack: shutting down" corrupt.gz
+
+# 6. a big gzip archive (dracut's image, one gzip member, tens of MB) as a
+#    plain initrd on a machine with two CPUs: the loader decodes the second
+#    half of the deflate stream on the other one (MP services), the result
+#    (its gzip CRC-32 checked by the loader) is the archive the kernel
+#    unpacks, and dracut's /init reaches its shell
+if ! DIMG=$(dracut_initrd "$K" "$T/dracut.log"); then
+	notok "two cores: no dracut image for $K: $(tail -3 "$T/dracut.log" | tr '\n' ' ')"
+	exit 0
+fi
+cp "$DIMG" "$T/dracut.img"
+d=$(esp two-cores "linux /boot/vmlinuz\ninitrd /boot/dracut.img\noptions console=ttyS0 rd.break=cmdline\n" dracut.img)
+DPROMPT="cmdline:/#"
+BOOT_SMP=2 BOOT_TIMEOUT=240 boot_efi "$d" "$T/two-cores.log" "$DPROMPT"
+drc=$?
+raw=$(gzip -dc "$T/dracut.img" | wc -c)
+check "two cores: the loader decompressed the image" \
+	grep -qa "initstack: /boot/dracut.img: gzip, $(stat -c %s "$T/dracut.img") bytes decompressed to $raw" "$T/two-cores.log"
+if grep -qa "initstack: /boot/dracut.img: decoded on 2 cores" "$T/two-cores.log"; then
+	ok "two cores: the stream's second half was decoded on the other CPU"
+else
+	notok "two cores: the stream's second half was decoded on the other CPU"
+	tr -d '\r' <"$T/two-cores.log" | grep -a '^initstack' | head -5 | sed 's/^/    /'
+fi
+check "two cores: the initrd handed over is the decompressed image ($raw bytes)" \
+	grep -qa "initrd $raw bytes" "$T/two-cores.log"
+kib=$(( (raw + 4095) / 4096 * 4 ))
+check "two cores: the kernel freed an initrd of the decompressed size (${kib}K)" \
+	grep -qa "Freeing initrd memory: ${kib}K" "$T/two-cores.log"
+check "two cores: dracut's /init reaches its rd.break=cmdline shell ($DPROMPT)" \
+	sh -c "test '$drc' = 0 && tr -d '\r' <'$T/two-cores.log' | grep -qaF '$DPROMPT'"

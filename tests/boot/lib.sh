@@ -11,6 +11,8 @@
 #   BOOT_TIMEOUT        seconds before a boot is killed (default 120)
 #   BOOT_KEEP=DIR       keep the stacks, initrds and serial logs in DIR
 #   BOOT_BZIMAGE=1      boot the bzImage, not the vmlinux inside it
+#   BOOT_SMP=N          boot_efi: N virtual CPUs (default 1), multi-threaded
+#                       TCG when N > 1
 # tests/run.sh runs every tests/boot/*.sh: run on its own, this file does nothing.
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 . "$(dirname "${BASH_SOURCE[0]}")/../sh/lib.sh"
@@ -203,12 +205,16 @@ make_esp() {
 # seconds, or as soon as the log has a line containing UNTIL (for loaders
 # that return to the firmware, which would then wait in its boot menu).
 # Returns QEMU's status (124 on timeout, 0 when stopped at UNTIL).
+# BOOT_SMP=2 gives the firmware a second CPU (MP services) on its own host
+# thread.
 boot_efi() {
-	local esp=$1 log=$2 until=${3:-}
+	local esp=$1 log=$2 until=${3:-} smp=${BOOT_SMP:-1} cpus
+	cpus=(-machine q35,accel=tcg -smp 1)
+	[ "$smp" -gt 1 ] && cpus=(-machine q35 -accel tcg,thread=multi -smp "$smp")
 	cp "$OVMF_VARS" "$esp.vars"
 	: >"$log"
 	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 \
-		-machine q35,accel=tcg -m 1024 -smp 1 -display none -no-reboot \
+		"${cpus[@]}" -m 1024 -display none -no-reboot \
 		-nodefaults -serial stdio -net none \
 		-drive if=pflash,format=raw,unit=0,readonly=on,file="$OVMF_CODE" \
 		-drive if=pflash,format=raw,unit=1,file="$esp.vars" \

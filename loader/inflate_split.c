@@ -163,6 +163,24 @@ static void decode_tail(void *tail)
 }
 
 /*
+ * memcpy of the second half, tens of MB: words, because the EFI build's
+ * memcpy (gnu-efi's) moves one byte at a time.
+ */
+static void copy_words(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		uint64_t w0 = ist_load64(src + i), w1 = ist_load64(src + i + 8);
+		uint64_t w2 = ist_load64(src + i + 16), w3 = ist_load64(src + i + 24);
+		ist_store64(dst + i, w0);
+		ist_store64(dst + i + 8, w1);
+		ist_store64(dst + i + 16, w2);
+		ist_store64(dst + i + 24, w3);
+	}
+	memcpy(dst + i, src + i, n - i);
+}
+
+/*
  * Append the second half at the output position of `s`, which stopped
  * right before it, with the real history in place of the stand-in. False
  * (and nothing adopted) where the sequential decode would have done
@@ -185,7 +203,7 @@ static bool join(struct ist_inflate *s, const struct ist_inflate_tail *t, uint64
 	uint8_t *dst = s->out + s->out_pos;
 	const uint8_t *a = t->buf + HIST, *b = t->probe + HIST;
 	size_t have = s->out_pos - s->hist_pos;
-	memcpy(dst, a, n);
+	copy_words(dst, a, n);
 	for (size_t i = 0; i < t->dirty; i++) {
 		/* most bytes are the same in both: skip them a word at a time */
 		if (!(i & 7) && i + 8 <= t->dirty && ist_load64(a + i) == ist_load64(b + i)) {

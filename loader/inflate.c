@@ -427,6 +427,15 @@ static enum ist_status need_input(struct ctx *c, const char *where)
 		    where);
 }
 
+/* The running checksum of the member's output: CRC-32 (gzip) or Adler-32 (zlib). */
+static void checksum(struct ist_inflate *s, const uint8_t *p, size_t n)
+{
+	if (s->format == IST_INFLATE_GZIP)
+		s->check = ist_crc32_cpu(s->cpu, s->check, p, n);
+	else if (s->format == IST_INFLATE_ZLIB)
+		s->check = ist_adler32(s->check, p, n);
+}
+
 /*
  * Account for the output written since the last call: totals, ISIZE and the
  * running checksum (computed a block at a time, while the block is still in
@@ -441,12 +450,7 @@ static void sync_out(struct ctx *c)
 	s->member_out += (uint32_t)made;
 	s->out_pos = pos;
 	if (pos > s->check_pos) {
-		const uint8_t *p = c->base + s->check_pos;
-		size_t n = pos - s->check_pos;
-		if (s->format == IST_INFLATE_GZIP)
-			s->check = ist_crc32_cpu(s->cpu, s->check, p, n);
-		else if (s->format == IST_INFLATE_ZLIB)
-			s->check = ist_adler32(s->check, p, n);
+		checksum(s, c->base + s->check_pos, pos - s->check_pos);
 		s->check_pos = pos;
 	}
 }
@@ -548,6 +552,17 @@ static uint32_t take_value(struct ctx *c, uint32_t e, unsigned pre)
 	return (e >> 16) + (uint32_t)((saved & BITMASK((uint8_t)e)) >> ((e >> 8) & 0xf));
 }
 
+/* The final block has ended (and the bits up to the byte boundary are dropped). */
+static void after_final_block(struct ist_inflate *s)
+{
+	if (s->format == IST_INFLATE_RAW) {
+		s->mode = M_DONE;
+	} else {
+		s->mode = M_TRAILER;
+		start_collect(s, s->format == IST_INFLATE_ZLIB ? 4 : 8);
+	}
+}
+
 static enum ist_status block_end(struct ctx *c)
 {
 	struct ist_inflate *s = c->s;
@@ -557,12 +572,7 @@ static enum ist_status block_end(struct ctx *c)
 		return IST_OK;
 	}
 	align_byte(c);
-	if (s->format == IST_INFLATE_RAW) {
-		s->mode = M_DONE;
-	} else {
-		s->mode = M_TRAILER;
-		start_collect(s, s->format == IST_INFLATE_ZLIB ? 4 : 8);
-	}
+	after_final_block(s);
 	return IST_OK;
 }
 
@@ -1073,11 +1083,7 @@ const uint8_t *inflate_resume(struct ist_inflate *s, size_t hist, const uint8_t 
 
 void inflate_adopt(struct ist_inflate *s, size_t n, uint64_t end_byte)
 {
-	const uint8_t *p = s->out + s->out_pos;
-	if (s->format == IST_INFLATE_GZIP)
-		s->check = ist_crc32_cpu(s->cpu, s->check, p, n);
-	else if (s->format == IST_INFLATE_ZLIB)
-		s->check = ist_adler32(s->check, p, n);
+	checksum(s, s->out + s->out_pos, n);
 	s->out_total += n;
 	s->member_out += (uint32_t)n;
 	s->out_pos += n;
@@ -1087,12 +1093,7 @@ void inflate_adopt(struct ist_inflate *s, size_t n, uint64_t end_byte)
 	s->bitcnt = 0;
 	s->final = 1;
 	s->stopped = 0;
-	if (s->format == IST_INFLATE_RAW) {
-		s->mode = M_DONE;
-	} else {
-		s->mode = M_TRAILER;
-		start_collect(s, s->format == IST_INFLATE_ZLIB ? 4 : 8);
-	}
+	after_final_block(s);
 }
 
 static bool mode_valid(uint32_t mode)

@@ -16,18 +16,9 @@
 
 #include <initstack/inflate_split.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "inflate_corpus.h"
 
-static bool inline_start(void *ctx, void (*fn)(void *), void *arg)
-{
-	(void)ctx;
-	fn(arg);
-	return true;
-}
-static void inline_wait(void *ctx)
-{
-	(void)ctx;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ist_inflate one, two, half;
 
@@ -50,7 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *a = malloc(region), *b = malloc(region);
 	t.buf = malloc(t.buf_size);
 	t.probe = malloc(t.probe_size);
-	struct ist_inflate_helper h = { inline_start, inline_wait, NULL };
 	struct ist_error ea = { 0 }, eb = { 0 };
 	size_t ua = 0, ub = 0;
 	ist_inflate_init(&one, fmt, flags);
@@ -58,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ist_inflate_init(&two, fmt, flags);
 	ist_inflate_set_output(&two, b, region);
 	enum ist_status sa = ist_inflate_run(&one, in, size, true, &ua, &ea);
-	enum ist_status sb = ist_inflate_run_split_from(&two, &t, &h, in, size, from,
+	enum ist_status sb = ist_inflate_run_split_from(&two, &t, &tinf_inline_helper, in, size, from,
 							(uint64_t)size * 8, &ub, &eb);
 	size_t na = ist_inflate_output_size(&one), nb = ist_inflate_output_size(&two);
 	if (sa != sb || na != nb || memcmp(a, b, na) || ist_inflate_done(&one) != ist_inflate_done(&two))

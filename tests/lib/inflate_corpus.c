@@ -335,3 +335,17 @@ void tinf_corpus_free(struct tinf_file *files, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(files[i].data);
 }
+
+static bool inline_start(void *ctx, void (*fn)(void *), void *arg)
+{
+	(void)ctx;
+	fn(arg);
+	return true;
+}
+
+static void inline_wait(void *ctx)
+{
+	(void)ctx;
+}
+
+const struct ist_inflate_helper tinf_inline_helper = { inline_start, inline_wait, NULL };

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <initstack/inflate.h>
+#include <initstack/inflate_split.h>
 
 enum tinf_chunk {
 	TINF_WHOLE = 0,  /* all input in one call */
@@ -68,5 +69,11 @@ struct tinf_file {
 };
 size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each);
 void tinf_corpus_free(struct tinf_file *files, size_t n);
+
+/*
+ * A "second core" for ist_inflate_run_split that runs the second half at
+ * once on the calling thread: deterministic, for tests and fuzzing.
+ */
+extern const struct ist_inflate_helper tinf_inline_helper;
 
 #endif

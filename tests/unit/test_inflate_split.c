@@ -23,18 +23,6 @@ static struct tinf_file files[MAX_FILES];
 static size_t nfiles;
 static struct ist_inflate main_state, tail_state;
 
-static bool inline_start(void *ctx, void (*fn)(void *), void *arg)
-{
-	(void)ctx;
-	fn(arg);
-	return true;
-}
-static void inline_wait(void *ctx)
-{
-	(void)ctx;
-}
-static const struct ist_inflate_helper inline_helper = { inline_start, inline_wait, NULL };
-
 struct outcome {
 	enum ist_status st;
 	struct ist_error err;
@@ -133,7 +121,7 @@ static void sweep(const struct setup *u, const uint8_t *c, size_t cn, size_t pn,
 	uint64_t bits = (uint64_t)cn * 8;
 	for (unsigned k = 0; k < points; k++) {
 		uint64_t from = (uint64_t)((double)bits * (lo + (hi - lo) * k / points));
-		decode(u, c, cn, pn, true, from, from + bits / 8, &inline_helper, &b);
+		decode(u, c, cn, pn, true, from, from + bits / 8, &tinf_inline_helper, &b);
 		CHECK(same(&a, &b, what));
 		t->runs++;
 		t->joined += tail.joined;
@@ -248,7 +236,7 @@ static void test_errors(void)
 		memcpy(bad, c, cn);
 		bad[cn * (60 + 4 * k) / 100] ^= (uint8_t)(0x5a + k);
 		decode(&gz, bad, cn, pn, false, 0, 0, NULL, &a);
-		decode(&gz, bad, cn, pn, true, from, to, &inline_helper, &b);
+		decode(&gz, bad, cn, pn, true, from, to, &tinf_inline_helper, &b);
 		CHECK(same(&a, &b, "damaged second half"));
 		errors += a.st != IST_OK;
 		free(a.out);
@@ -261,7 +249,7 @@ static void test_errors(void)
 		memcpy(bad, c, cn);
 		bad[at] ^= 1;
 		decode(&gz, bad, cn, pn, false, 0, 0, NULL, &a);
-		decode(&gz, bad, cn, pn, true, from, to, &inline_helper, &b);
+		decode(&gz, bad, cn, pn, true, from, to, &tinf_inline_helper, &b);
 		CHECK(tail.joined);
 		CHECK(a.st == IST_BAD_DATA);
 		CHECK(same(&a, &b, "damaged trailer"));
@@ -271,7 +259,7 @@ static void test_errors(void)
 
 	/* cut short in the second half */
 	decode(&gz, c, cn * 9 / 10, pn, false, 0, 0, NULL, &a);
-	decode(&gz, c, cn * 9 / 10, pn, true, from, to, &inline_helper, &b);
+	decode(&gz, c, cn * 9 / 10, pn, true, from, to, &tinf_inline_helper, &b);
 	CHECK(a.st == IST_TRUNCATED);
 	CHECK(same(&a, &b, "truncated"));
 	free(a.out);
@@ -280,7 +268,7 @@ static void test_errors(void)
 	/* a region 1000 bytes short: NO_SPACE at the same place */
 	struct setup small = { .fmt = IST_INFLATE_GZIP, .region = pn - 1000 };
 	decode(&small, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&small, c, cn, pn, true, from, to, &inline_helper, &b);
+	decode(&small, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
 	CHECK(a.st == IST_NO_SPACE);
 	CHECK(!tail.joined);
 	CHECK(same(&a, &b, "region short"));
@@ -290,7 +278,7 @@ static void test_errors(void)
 	/* a ratio limit the whole output exceeds, but the first half does not */
 	struct setup ratio = { .fmt = IST_INFLATE_GZIP, .max_ratio = (uint32_t)(pn / cn) };
 	decode(&ratio, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&ratio, c, cn, pn, true, from, to, &inline_helper, &b);
+	decode(&ratio, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
 	CHECK(a.st == IST_LIMIT);
 	CHECK(same(&a, &b, "ratio limit"));
 	free(a.out);
@@ -299,7 +287,7 @@ static void test_errors(void)
 	/* a probe too small to see the history's last use: no join, same result */
 	struct setup probe = { .fmt = IST_INFLATE_GZIP, .probe_size = HIST + 20000 };
 	decode(&probe, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&probe, c, cn, pn, true, from, to, &inline_helper, &b);
+	decode(&probe, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
 	CHECK(tail.status == IST_NO_SPACE);
 	CHECK(!tail.joined);
 	CHECK(same(&a, &b, "probe too small"));
@@ -360,7 +348,7 @@ static void test_history_too_short(void)
 	struct setup u = { .fmt = IST_INFLATE_RAW, .region = 30000 + qn };
 	struct outcome a, b;
 	decode(&u, c, cn, 0, false, 0, 0, NULL, &a);
-	decode(&u, c, cn, 0, true, (uint64_t)hn * 8, (uint64_t)hn * 8 + 64, &inline_helper, &b);
+	decode(&u, c, cn, 0, true, (uint64_t)hn * 8, (uint64_t)hn * 8 + 64, &tinf_inline_helper, &b);
 	CHECK(a.st == IST_BAD_DATA);
 	CHECK_CONTAINS(a.err.msg, "too far back");
 	CHECK_EQ_U(tail.start_bit, (uint64_t)hn * 8);

@@ -153,7 +153,9 @@ static long long decode_contiguous(struct ist_inflate *s, struct ist_inflate_tai
 	if (st || !ist_inflate_done(s))
 		return -1;
 	if (tail && !tail->joined) {
-		ist_fail(err, IST_UNSUPPORTED, 0, "no block to start the second core at");
+		ist_fail(err, IST_UNSUPPORTED, 0,
+			 "the second core's half was not used (no block header found from the middle, "
+			 "or it did not line up)");
 		return -1;
 	}
 	return (long long)ist_inflate_output_size(s);

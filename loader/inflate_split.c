@@ -21,6 +21,16 @@
 #define CHUNK (256u * 1024u)
 /* output a candidate block must decode to before it is taken */
 #define TRIAL (16u * 1024u)
+/*
+ * Input a trial may read: 16 KiB of output take at most 48 bits a byte (a
+ * 3-byte match with the longest codes), so 96 KiB; more without the output
+ * means a stream of empty blocks, not worth a second core. And the input
+ * all trials together may read before the search gives up: hostile input
+ * can make every bit a plausible header whose trial reads its whole
+ * allowance, and the search must stay linear.
+ */
+#define TRIAL_IN (128u * 1024u)
+#define SEARCH_BUDGET (8u << 20)
 /* the second decode's first step; it doubles while bytes still differ */
 #define PROBE_STEP (64u * 1024u)
 
@@ -57,26 +67,30 @@ static const uint8_t *begin(struct ist_inflate_tail *t, uint8_t *region, size_t 
 	return inflate_resume(t->s, HIST, t->in, bit);
 }
 
-/* Does a block at `bit` decode to t->trial bytes? (probe_size >= HIST is checked.) */
-static bool trial(struct ist_inflate_tail *t, uint64_t bit)
+/*
+ * Does a block at `bit` decode to t->trial bytes from at most TRIAL_IN
+ * bytes of input? Counts the input it read against *budget.
+ */
+static bool trial(struct ist_inflate_tail *t, uint64_t bit, size_t *budget)
 {
 	size_t want = t->trial ? t->trial : TRIAL;
 	if (t->probe_size - HIST < want)
 		return false;
 	const uint8_t *p = begin(t, t->probe, HIST + want, bit);
-	size_t used;
-	enum ist_status st =
-		ist_inflate_run(t->s, p, (size_t)(t->in + t->in_size - p), true, &used, NULL);
+	size_t left = (size_t)(t->in + t->in_size - p), n = IST_MIN(left, (size_t)TRIAL_IN), used;
+	enum ist_status st = ist_inflate_run(t->s, p, n, n == left, &used, NULL);
+	*budget -= IST_MIN(*budget, used + 1);
 	return st == IST_NO_SPACE || (st == IST_OK && ist_inflate_done(t->s));
 }
 
 static bool find(struct ist_inflate_tail *t, uint64_t from, uint64_t to)
 {
 	uint64_t limit = t->in_size >= 24 ? (uint64_t)(t->in_size - 24) * 8 : 0;
+	size_t budget = SEARCH_BUDGET;
 	if (to > limit)
 		to = limit;
-	for (uint64_t bit = from; bit < to; bit++) {
-		if (plausible(t->in, bit) && trial(t, bit)) {
+	for (uint64_t bit = from; bit < to && budget; bit++) {
+		if (plausible(t->in, bit) && trial(t, bit, &budget)) {
 			t->start_bit = bit;
 			return true;
 		}

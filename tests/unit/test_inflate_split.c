@@ -13,6 +13,7 @@
 
 #include <initstack/inflate_split.h>
 
+#include "bitwriter.h"
 #include "check.h"
 #include "inflate_corpus.h"
 #include "thread_helper.h"
@@ -361,6 +362,60 @@ static void test_history_too_short(void)
 	free(p);
 }
 
+/*
+ * Hostile to the search: 2 MiB of empty dynamic blocks, each a real block
+ * header, none with output. Every trial reads its whole allowance without
+ * producing anything; the search must give up within its budget instead
+ * of trying all 43,000 headers in its range (about 8 minutes), and the
+ * decode must be the one-core one.
+ */
+static void test_empty_blocks(void)
+{
+	/* 96 bits, no output: HLIT 257, HDIST 2, HCLEN 18; codes {0, 256} and {0, 1} of 1 bit */
+	struct bitwriter w;
+	bw_init(&w);
+	bw_bits(&w, 0, 1); /* not final */
+	bw_bits(&w, 2, 2); /* dynamic */
+	bw_bits(&w, 0, 5);
+	bw_bits(&w, 1, 5);
+	bw_bits(&w, 14, 4);
+	/* code length code lengths in their order 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1:
+	 * 18 and 0 two bits, 1 one bit (codes: 1 -> 0, 0 -> 10, 18 -> 11) */
+	static const unsigned clen[18] = { 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	for (int i = 0; i < 18; i++)
+		bw_bits(&w, clen[i], 3);
+	bw_code(&w, 0, 1);        /* literal 0: length 1 */
+	bw_code(&w, 3, 2);        /* 18: 138 zeros */
+	bw_bits(&w, 127, 7);
+	bw_code(&w, 3, 2);        /* 18: 116 zeros */
+	bw_bits(&w, 105, 7);
+	bw_code(&w, 2, 2);        /* 0: one more zero, 255 in all */
+	bw_code(&w, 0, 1);        /* 256: length 1 */
+	bw_code(&w, 0, 1);        /* distance 0 and 1: length 1 */
+	bw_code(&w, 0, 1);
+	bw_code(&w, 1, 1);        /* end of block */
+	REQUIRE(bw_bitpos(&w) == 96);
+	uint8_t block[12];
+	memcpy(block, w.buf, 12);
+
+	size_t blocks = (2u << 20) / 12, cn = blocks * 12 + 2;
+	uint8_t *c = malloc(cn);
+	for (size_t i = 0; i < blocks; i++)
+		memcpy(c + 12 * i, block, 12);
+	c[cn - 2] = 0x03; /* final fixed block: end of block right away */
+	c[cn - 1] = 0x00;
+	struct setup u = { .fmt = IST_INFLATE_RAW, .region = 4096 };
+	struct outcome a, b;
+	decode(&u, c, cn, 0, false, 0, 0, NULL, &a);
+	decode(&u, c, cn, 0, true, (uint64_t)cn * 4, (uint64_t)cn * 6, &tinf_inline_helper, &b);
+	CHECK(a.st == IST_OK && a.done && a.out_len == 0);
+	CHECK(tail.status == IST_ABORTED); /* no start taken */
+	CHECK(same(&a, &b, "empty blocks"));
+	free(a.out);
+	free(b.out);
+	free(c);
+}
+
 /* The public entry on a real second thread, above IST_INFLATE_SPLIT_MIN. */
 static void test_two_threads(void)
 {
@@ -416,6 +471,7 @@ int main(void)
 	RUN(test_false_starts);
 	RUN(test_errors);
 	RUN(test_history_too_short);
+	RUN(test_empty_blocks);
 	RUN(test_two_threads);
 	free(tail.buf);
 	free(tail.probe);

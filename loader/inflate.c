@@ -1069,8 +1069,11 @@ bool inflate_stopped(const struct ist_inflate *s)
 	return s->stopped && s->mode == M_BLOCK;
 }
 
-const uint8_t *inflate_resume(struct ist_inflate *s, size_t hist, const uint8_t *in, uint64_t bit)
+const uint8_t *inflate_resume(struct ist_inflate *s, uint8_t *region, size_t size, size_t hist,
+			      const uint8_t *in, uint64_t bit)
 {
+	s->out = region;
+	s->out_size = size;
 	s->out_pos = s->check_pos = s->read_pos = hist;
 	s->hist_pos = 0;
 	s->member_out = 0;

@@ -88,16 +88,18 @@ int ist_inflate_fast_bmi2(const struct ist_inflate *s, struct inflate_io *io);
  * return IST_OK) when the next block header starts at input bit `bit`
  * counted since ist_inflate_init; a block boundary past it cancels the stop.
  * inflate_stopped: that happened. inflate_resume: a raw decoder in
- * contiguous mode starts at the block header at bit `bit` of `in`, the
- * region's first `hist` bytes standing for the history; returns where its
- * input continues (bit counts are from `in`). inflate_adopt: the `n` bytes
+ * contiguous mode (initialised once; any state after that, errors
+ * included) starts afresh at the block header at bit `bit` of `in`, into
+ * region[0 .. size) whose first `hist` bytes stand for the history;
+ * returns where its input continues (bit counts are from `in`). inflate_adopt: the `n` bytes
  * at the output position are the rest of the deflate stream, whose final
  * block ends in input byte end_byte - 1; checksum them and go on with the
  * trailer at end_byte.
  */
 void inflate_stop_at(struct ist_inflate *s, uint64_t bit);
 bool inflate_stopped(const struct ist_inflate *s);
-const uint8_t *inflate_resume(struct ist_inflate *s, size_t hist, const uint8_t *in, uint64_t bit);
+const uint8_t *inflate_resume(struct ist_inflate *s, uint8_t *region, size_t size, size_t hist,
+			      const uint8_t *in, uint64_t bit);
 void inflate_adopt(struct ist_inflate *s, size_t n, uint64_t end_byte);
 
 /* Unaligned little-endian words (x86 and arm64 are little-endian). */

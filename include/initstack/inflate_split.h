@@ -67,7 +67,8 @@ struct ist_inflate_tail {
  * `s` is in, but with the second half of the deflate stream under way at
  * the input's middle decoded on another core when the input is at least
  * IST_INFLATE_SPLIT_MIN bytes, a helper is given (h may be NULL) and a
- * block header to start at is found within the next quarter of the input.
+ * block header to start at is found within the next quarter of the input
+ * or MiB, whichever is less.
  * On IST_NO_SPACE the caller grows the region and goes on with
  * ist_inflate_run as usual.
  */

@@ -18,9 +18,9 @@ static bool thread_start(void *ctx, void (*fn)(void *), void *arg)
 	return pthread_create(&h->thread, NULL, thread_main, h) == 0;
 }
 
-static void thread_wait(void *ctx)
+static bool thread_wait(void *ctx)
 {
-	pthread_join(((struct thread_helper *)ctx)->thread, NULL);
+	return pthread_join(((struct thread_helper *)ctx)->thread, NULL) == 0;
 }
 
 struct ist_inflate_helper thread_helper(struct thread_helper *th)

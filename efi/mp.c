@@ -71,7 +71,8 @@ static bool start(void *ctx, void (*fn)(void *arg), void *arg)
 		return fail(m, "CreateEvent", s);
 	m->fn = fn;
 	m->arg = arg;
-	s = m->mp->StartupThisAP(m->mp, on_ap, m->cpu, m->done, 0, m, NULL);
+	m->finished = FALSE;
+	s = m->mp->StartupThisAP(m->mp, on_ap, m->cpu, m->done, EFI_MP_TIMEOUT_US, m, &m->finished);
 	if (EFI_ERROR(s)) {
 		BS->CloseEvent(m->done);
 		m->done = NULL;
@@ -81,10 +82,13 @@ static bool start(void *ctx, void (*fn)(void *arg), void *arg)
 }
 
 /*
- * No timeout: the core's function always returns (the first core cancels
- * it when it is not needed), and its buffers must outlive it.
+ * The core's function always returns (the first core cancels it when it
+ * is not needed), but an AP that faults or stalls in some firmware must
+ * not hang the boot: the firmware signals the event at the timeout too,
+ * with `finished` false, and then the core decodes on alone and the
+ * buffers stay allocated (the AP may still be writing to them).
  */
-static void wait(void *ctx)
+static bool wait(void *ctx)
 {
 	struct efi_mp *m = ctx;
 	UINTN index;
@@ -96,6 +100,11 @@ static void wait(void *ctx)
 	}
 	BS->CloseEvent(m->done);
 	m->done = NULL;
+	if (!m->finished) {
+		m->failed = "StartupThisAP (the second core did not finish in time)";
+		m->status = EFI_TIMEOUT;
+	}
+	return m->finished;
 }
 
 bool efi_mp_init(struct efi_mp *m, struct ist_inflate_helper *h)

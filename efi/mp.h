@@ -7,7 +7,8 @@
  * processor (AP) once; on a machine with one core, or firmware without the
  * protocol, it returns false and the loader decodes on one core. The helper
  * it fills in starts the function on that AP in non-blocking mode
- * (StartupThisAP with a wait event, no timeout) and waits for the event.
+ * (StartupThisAP with a wait event and a 60 s timeout) and waits for the
+ * event.
  * The function must call no boot service: it runs on the AP, where none is
  * allowed, on the firmware's AP stack (32 KiB in OVMF).
  *
@@ -24,12 +25,16 @@
 
 struct efi_mp_services;
 
+/* How long the first core waits for the second: minutes' worth of decoding. */
+#define EFI_MP_TIMEOUT_US (60u * 1000u * 1000u)
+
 struct efi_mp {
 	struct efi_mp_services *mp;
 	UINTN cpu;           /* the AP's processor number */
 	EFI_EVENT done;      /* signalled by the firmware when fn has returned */
 	void (*fn)(void *arg);
 	void *arg;
+	BOOLEAN finished;    /* set by the firmware: fn returned before the timeout */
 	const char *failed;  /* the call that failed, NULL if none did */
 	EFI_STATUS status;   /* and its status */
 };

@@ -309,7 +309,8 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 				/* the first pass only; NO_SPACE rounds go on alone */
 				st = ist_inflate_run_split(s, &tl.t, &helper, src, in->size, &u, err);
 				*two_cores_ret = tl.t.joined;
-				tail_free(&tl);
+				if (!tl.t.abandoned) /* else the AP may still write to it */
+					tail_free(&tl);
 				split = false;
 			} else {
 				st = ist_inflate_run(s, src + used, in->size - used, true, &u, err);

@@ -276,7 +276,7 @@ enum ist_status ist_inflate_run_split_from(struct ist_inflate *s, struct ist_inf
 	t->cancel = 0;
 	t->status = IST_ABORTED;
 	t->size = t->dirty = 0;
-	t->joined = false;
+	t->joined = t->abandoned = false;
 	if (!find(t, from, to) || !h->start(h->ctx, decode_tail, t))
 		return ist_inflate_run(s, in, in_size, true, in_used_ret, err);
 
@@ -287,9 +287,9 @@ enum ist_status ist_inflate_run_split_from(struct ist_inflate *s, struct ist_inf
 	inflate_stop_at(s, 0);
 	if (!stopped)
 		t->cancel = 1;
-	h->wait(h->ctx);
+	t->abandoned = !h->wait(h->ctx);
 	if (stopped) {
-		t->joined = t->status == IST_OK && join(s, t, base, base + in_size);
+		t->joined = !t->abandoned && t->status == IST_OK && join(s, t, base, base + in_size);
 		if (t->joined)
 			used = (size_t)t->end_byte;
 		st = ist_inflate_run(s, (const uint8_t *)in + used, in_size - used, true, &more, err);

@@ -26,8 +26,13 @@
 struct ist_inflate_helper {
 	/* Start fn(arg) on another core; false if there is none. */
 	bool (*start)(void *ctx, void (*fn)(void *arg), void *arg);
-	/* Return once the started fn has returned. */
-	void (*wait)(void *ctx);
+	/*
+	 * Wait for the started fn to return: true once it has. False when the
+	 * helper gave up (a core that never finishes must not hang the boot):
+	 * then fn may still be running, and the tail with its scratch must
+	 * stay allocated for good (t->abandoned).
+	 */
+	bool (*wait)(void *ctx);
 	void *ctx;
 };
 
@@ -56,6 +61,7 @@ struct ist_inflate_tail {
 	size_t size;            /* its bytes, at buf + 32 KiB */
 	size_t dirty;           /* the first `dirty` of them referred to history */
 	bool joined;            /* and were appended to the first half */
+	bool abandoned;         /* the helper gave up waiting: never free `s`, buf, probe */
 };
 
 /* Inputs smaller than this are decoded on one core. */

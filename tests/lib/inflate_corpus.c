@@ -343,9 +343,10 @@ static bool inline_start(void *ctx, void (*fn)(void *), void *arg)
 	return true;
 }
 
-static void inline_wait(void *ctx)
+static bool inline_wait(void *ctx)
 {
 	(void)ctx;
+	return true;
 }
 
 const struct ist_inflate_helper tinf_inline_helper = { inline_start, inline_wait, NULL };

@@ -416,6 +416,40 @@ static void test_empty_blocks(void)
 	free(c);
 }
 
+/* A second core that never finishes: the helper gives up and one core decodes. */
+static bool stalled_start(void *ctx, void (*fn)(void *), void *arg)
+{
+	(void)ctx;
+	(void)fn;
+	(void)arg;
+	return true;
+}
+static bool stalled_wait(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+static void test_abandoned(void)
+{
+	size_t pn, cn;
+	uint8_t *plain = corpus(1u << 20, &pn);
+	uint8_t *c = tinf_zlib_compress(plain, pn, 6, Z_DEFAULT_STRATEGY, 31, &cn);
+	const struct ist_inflate_helper stalled = { stalled_start, stalled_wait, NULL };
+	struct setup u = { .fmt = IST_INFLATE_GZIP };
+	struct outcome a, b;
+	decode(&u, c, cn, pn, false, 0, 0, NULL, &a);
+	decode(&u, c, cn, pn, true, (uint64_t)cn * 4, (uint64_t)cn * 6, &stalled, &b);
+	CHECK(tail.abandoned);
+	CHECK(!tail.joined);
+	CHECK(a.st == IST_OK);
+	CHECK(same(&a, &b, "abandoned second core"));
+	free(a.out);
+	free(b.out);
+	free(c);
+	free(plain);
+}
+
 /* The public entry on a real second thread, above IST_INFLATE_SPLIT_MIN. */
 static void test_two_threads(void)
 {
@@ -472,6 +506,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_history_too_short);
 	RUN(test_empty_blocks);
+	RUN(test_abandoned);
 	RUN(test_two_threads);
 	free(tail.buf);
 	free(tail.probe);

@@ -94,6 +94,25 @@ static bool same(const struct outcome *a, const struct outcome *b, const char *w
 	return ok;
 }
 
+/*
+ * Decode `c` on one core and split at [from, to) with `h`; they must agree.
+ * Returns the one-core status (and its error in *err when asked).
+ */
+static enum ist_status compare(const struct setup *u, const uint8_t *c, size_t cn, size_t pn,
+			       uint64_t from, uint64_t to, const struct ist_inflate_helper *h,
+			       const char *what, struct ist_error *err)
+{
+	struct outcome a, b;
+	decode(u, c, cn, pn, false, 0, 0, NULL, &a);
+	decode(u, c, cn, pn, true, from, to, h, &b);
+	CHECK(same(&a, &b, what));
+	if (err)
+		*err = a.err;
+	free(a.out);
+	free(b.out);
+	return a.st;
+}
+
 /* Real files from the machine, concatenated to `want` bytes. */
 static uint8_t *corpus(size_t want, size_t *len)
 {
@@ -226,8 +245,8 @@ static void test_errors(void)
 	size_t pn, cn;
 	uint8_t *plain = corpus(1u << 20, &pn);
 	uint8_t *c = tinf_zlib_compress(plain, pn, 6, Z_DEFAULT_STRATEGY, 31, &cn);
-	struct outcome a, b;
 	uint64_t from = (uint64_t)cn * 8 / 2, to = from + (uint64_t)cn * 2;
+	const struct ist_inflate_helper *h = &tinf_inline_helper;
 	struct setup gz = { .fmt = IST_INFLATE_GZIP };
 
 	/* damage in the second half (each offset decodes to some error or other output) */
@@ -236,12 +255,7 @@ static void test_errors(void)
 	for (unsigned k = 0; k < 8; k++) {
 		memcpy(bad, c, cn);
 		bad[cn * (60 + 4 * k) / 100] ^= (uint8_t)(0x5a + k);
-		decode(&gz, bad, cn, pn, false, 0, 0, NULL, &a);
-		decode(&gz, bad, cn, pn, true, from, to, &tinf_inline_helper, &b);
-		CHECK(same(&a, &b, "damaged second half"));
-		errors += a.st != IST_OK;
-		free(a.out);
-		free(b.out);
+		errors += compare(&gz, bad, cn, pn, from, to, h, "damaged second half", NULL) != IST_OK;
 	}
 	CHECK(errors > 0);
 
@@ -249,51 +263,27 @@ static void test_errors(void)
 	for (size_t at = cn - 8; at < cn; at += 4) {
 		memcpy(bad, c, cn);
 		bad[at] ^= 1;
-		decode(&gz, bad, cn, pn, false, 0, 0, NULL, &a);
-		decode(&gz, bad, cn, pn, true, from, to, &tinf_inline_helper, &b);
+		CHECK(compare(&gz, bad, cn, pn, from, to, h, "damaged trailer", NULL) == IST_BAD_DATA);
 		CHECK(tail.joined);
-		CHECK(a.st == IST_BAD_DATA);
-		CHECK(same(&a, &b, "damaged trailer"));
-		free(a.out);
-		free(b.out);
 	}
 
 	/* cut short in the second half */
-	decode(&gz, c, cn * 9 / 10, pn, false, 0, 0, NULL, &a);
-	decode(&gz, c, cn * 9 / 10, pn, true, from, to, &tinf_inline_helper, &b);
-	CHECK(a.st == IST_TRUNCATED);
-	CHECK(same(&a, &b, "truncated"));
-	free(a.out);
-	free(b.out);
+	CHECK(compare(&gz, c, cn * 9 / 10, pn, from, to, h, "truncated", NULL) == IST_TRUNCATED);
 
 	/* a region 1000 bytes short: NO_SPACE at the same place */
 	struct setup small = { .fmt = IST_INFLATE_GZIP, .region = pn - 1000 };
-	decode(&small, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&small, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
-	CHECK(a.st == IST_NO_SPACE);
+	CHECK(compare(&small, c, cn, pn, from, to, h, "region short", NULL) == IST_NO_SPACE);
 	CHECK(!tail.joined);
-	CHECK(same(&a, &b, "region short"));
-	free(a.out);
-	free(b.out);
 
 	/* a ratio limit the whole output exceeds, but the first half does not */
 	struct setup ratio = { .fmt = IST_INFLATE_GZIP, .max_ratio = (uint32_t)(pn / cn) };
-	decode(&ratio, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&ratio, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
-	CHECK(a.st == IST_LIMIT);
-	CHECK(same(&a, &b, "ratio limit"));
-	free(a.out);
-	free(b.out);
+	CHECK(compare(&ratio, c, cn, pn, from, to, h, "ratio limit", NULL) == IST_LIMIT);
 
 	/* a probe too small to see the history's last use: no join, same result */
 	struct setup probe = { .fmt = IST_INFLATE_GZIP, .probe_size = HIST + 20000 };
-	decode(&probe, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&probe, c, cn, pn, true, from, to, &tinf_inline_helper, &b);
+	CHECK(compare(&probe, c, cn, pn, from, to, h, "probe too small", NULL) == IST_OK);
 	CHECK(tail.status == IST_NO_SPACE);
 	CHECK(!tail.joined);
-	CHECK(same(&a, &b, "probe too small"));
-	free(a.out);
-	free(b.out);
 
 	free(bad);
 	free(c);
@@ -347,17 +337,13 @@ static void test_history_too_short(void)
 	memcpy(c, head, hn);
 	memcpy(c + hn, body + skip, bn);
 	struct setup u = { .fmt = IST_INFLATE_RAW, .region = 30000 + qn };
-	struct outcome a, b;
-	decode(&u, c, cn, 0, false, 0, 0, NULL, &a);
-	decode(&u, c, cn, 0, true, (uint64_t)hn * 8, (uint64_t)hn * 8 + 64, &tinf_inline_helper, &b);
-	CHECK(a.st == IST_BAD_DATA);
-	CHECK_CONTAINS(a.err.msg, "too far back");
+	struct ist_error err;
+	CHECK(compare(&u, c, cn, 0, (uint64_t)hn * 8, (uint64_t)hn * 8 + 64, &tinf_inline_helper,
+		      "history too short", &err) == IST_BAD_DATA);
+	CHECK_CONTAINS(err.msg, "too far back");
 	CHECK_EQ_U(tail.start_bit, (uint64_t)hn * 8);
 	CHECK(tail.status == IST_OK);
 	CHECK(!tail.joined);
-	CHECK(same(&a, &b, "history too short"));
-	free(a.out);
-	free(b.out);
 	free(c);
 	free(p);
 }
@@ -437,15 +423,10 @@ static void test_abandoned(void)
 	uint8_t *c = tinf_zlib_compress(plain, pn, 6, Z_DEFAULT_STRATEGY, 31, &cn);
 	const struct ist_inflate_helper stalled = { stalled_start, stalled_wait, NULL };
 	struct setup u = { .fmt = IST_INFLATE_GZIP };
-	struct outcome a, b;
-	decode(&u, c, cn, pn, false, 0, 0, NULL, &a);
-	decode(&u, c, cn, pn, true, (uint64_t)cn * 4, (uint64_t)cn * 6, &stalled, &b);
+	CHECK(compare(&u, c, cn, pn, (uint64_t)cn * 4, (uint64_t)cn * 6, &stalled,
+		      "abandoned second core", NULL) == IST_OK);
 	CHECK(tail.abandoned);
 	CHECK(!tail.joined);
-	CHECK(a.st == IST_OK);
-	CHECK(same(&a, &b, "abandoned second core"));
-	free(a.out);
-	free(b.out);
 	free(c);
 	free(plain);
 }

@@ -37,6 +37,11 @@ run() {
 
 run freestanding tests/freestanding.sh build/free
 
+# Real kernel modules for the inflate corpus (test_inflate fails without them).
+INITSTACK_MODULES=$(bash tests/lib/modules.sh 2>"$log/modules.log") ||
+	echo "kernel modules for the inflate corpus: not found (log: $log/modules.log)"
+export INITSTACK_MODULES
+
 for variant in host asan; do
 	b=build/$variant
 	for t in "$b"/tests/test_*; do

@@ -301,6 +301,34 @@ size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each)
 		files[n].len = len;
 		n++;
 	}
+	/*
+	 * Kernel modules of Debian's kernel package (tests/lib/modules.sh
+	 * fetches them; tests/run.sh passes the directory): six of the larger
+	 * ones, spread over the tree, the same six on every run.
+	 */
+	const char *mods = getenv("INITSTACK_MODULES");
+	if (mods && *mods && !strchr(mods, '\'')) {
+		char cmd[600];
+		snprintf(cmd, sizeof cmd,
+			 "find '%s' -name '*.ko' -size +100k | sort | awk 'NR %% 97 == 1' | head -6", mods);
+		FILE *f = popen(cmd, "r");
+		char path[512];
+		while (f && n < max_files && fgets(path, sizeof path, f)) {
+			path[strcspn(path, "\n")] = 0;
+			size_t len;
+			uint8_t *d = tinf_read_file(path, max_each, &len);
+			if (!d || len < 64) {
+				free(d);
+				continue;
+			}
+			snprintf(files[n].name, sizeof files[n].name, "module %s", strrchr(path, '/') + 1);
+			files[n].data = d;
+			files[n].len = len;
+			n++;
+		}
+		if (f)
+			pclose(f);
+	}
 	/* Synthetic data that stresses particular paths. */
 	const struct {
 		const char *name;

@@ -61,7 +61,11 @@ uint8_t *tinf_read_file(const char *path, size_t max, size_t *len);
 /* Run a shell command with `in` on stdin and capture stdout; NULL on failure. */
 uint8_t *tinf_pipe(const char *cmd, const uint8_t *in, size_t len, size_t *out_len);
 
-/* A corpus of real files from the machine, each cut to at most `max_each`. */
+/*
+ * A corpus of real files from the machine, each cut to at most `max_each`:
+ * binaries, libraries, text, six kernel modules from the directory in
+ * INITSTACK_MODULES (names "module NAME.ko"), then synthetic data.
+ */
 struct tinf_file {
 	char name[256];
 	uint8_t *data;

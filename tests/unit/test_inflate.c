@@ -1,7 +1,8 @@
 /*
  * The DEFLATE decoder against zlib as the control, on a corpus of real
- * files from this machine (binaries, shared libraries, text) plus synthetic
- * data: zlib levels 0-9 and every strategy in raw, zlib and gzip framing;
+ * files from this machine (binaries, shared libraries, text, kernel modules
+ * of Debian's kernel package) plus synthetic data: zlib levels 0-9 and
+ * every strategy in raw, zlib and gzip framing;
  * gzip, pigz, zopfli and libdeflate-gzip output; every chunking (whole,
  * one byte, random), both output modes, a contiguous region that starts
  * tiny and is grown and moved, windowed drains of every size, multi-member
@@ -72,6 +73,19 @@ static bool same(enum ist_inflate_format fmt, const uint8_t *c, size_t cn, const
 			r.err.msg);
 	tinf_free(&r);
 	return ok;
+}
+
+/* The corpus: kernel modules from Debian's kernel package among the real files. */
+static void test_corpus_has_modules(void)
+{
+	unsigned modules = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		modules += !strncmp(files[i].name, "module ", 7);
+	if (modules < 4)
+		fprintf(stderr, "  %u kernel modules in the corpus: INITSTACK_MODULES=%s "
+			"(tests/run.sh sets it with tests/lib/modules.sh)\n",
+			modules, getenv("INITSTACK_MODULES") ? getenv("INITSTACK_MODULES") : "(unset)");
+	CHECK(modules >= 4);
 }
 
 static void test_zlib_levels_and_strategies(void)
@@ -479,6 +493,7 @@ int main(void)
 {
 	nfiles = tinf_corpus(files, MAX_FILES, 1 << 20);
 	printf("# corpus: %zu files\n", nfiles);
+	RUN(test_corpus_has_modules);
 	TIMED(test_zlib_levels_and_strategies);
 	TIMED(test_chunking);
 	TIMED(test_external_compressors);

@@ -270,6 +270,22 @@ uint8_t *tinf_pipe(const char *cmd, const uint8_t *in, size_t len, size_t *out_l
 	return out;
 }
 
+/* Read `path` into *f, named `prefix` and its last component (or all of it
+ * with no prefix); 1, or 0 for a file missing or under 64 bytes. */
+static size_t add_file(struct tinf_file *f, const char *path, const char *prefix, size_t max_each)
+{
+	size_t len;
+	uint8_t *d = tinf_read_file(path, max_each, &len);
+	if (!d || len < 64) {
+		free(d);
+		return 0;
+	}
+	snprintf(f->name, sizeof f->name, "%s%s", prefix, *prefix ? strrchr(path, '/') + 1 : path);
+	f->data = d;
+	f->len = len;
+	return 1;
+}
+
 size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each)
 {
 	static const char *const cands[] = {
@@ -289,18 +305,8 @@ size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each)
 		"/usr/share/perl5/Debconf/Template.pm",
 	};
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof cands / sizeof cands[0] && n < max_files; i++) {
-		size_t len;
-		uint8_t *d = tinf_read_file(cands[i], max_each, &len);
-		if (!d || len < 64) {
-			free(d);
-			continue;
-		}
-		snprintf(files[n].name, sizeof files[n].name, "%s", cands[i]);
-		files[n].data = d;
-		files[n].len = len;
-		n++;
-	}
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0] && n < max_files; i++)
+		n += add_file(&files[n], cands[i], "", max_each);
 	/*
 	 * Kernel modules of Debian's kernel package (tests/lib/modules.sh
 	 * fetches them; tests/run.sh passes the directory): six of the larger
@@ -315,16 +321,7 @@ size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each)
 		char path[512];
 		while (f && n < max_files && fgets(path, sizeof path, f)) {
 			path[strcspn(path, "\n")] = 0;
-			size_t len;
-			uint8_t *d = tinf_read_file(path, max_each, &len);
-			if (!d || len < 64) {
-				free(d);
-				continue;
-			}
-			snprintf(files[n].name, sizeof files[n].name, "module %s", strrchr(path, '/') + 1);
-			files[n].data = d;
-			files[n].len = len;
-			n++;
+			n += add_file(&files[n], path, "module ", max_each);
 		}
 		if (f)
 			pclose(f);

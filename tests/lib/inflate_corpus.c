@@ -270,8 +270,10 @@ uint8_t *tinf_pipe(const char *cmd, const uint8_t *in, size_t len, size_t *out_l
 	return out;
 }
 
-/* Read `path` into *f, named `prefix` and its last component (or all of it
- * with no prefix); 1, or 0 for a file missing or under 64 bytes. */
+/*
+ * Read `path` into *f, named `prefix` and its last component (or all of it
+ * with no prefix); 1, or 0 for a file missing or under 64 bytes.
+ */
 static size_t add_file(struct tinf_file *f, const char *path, const char *prefix, size_t max_each)
 {
 	size_t len;

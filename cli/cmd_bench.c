@@ -202,10 +202,6 @@ static int time_decoder(struct bench_ctx *b, const uint8_t *file, const struct i
 		ist_fail(err, IST_NO_MEMORY, 0, "no memory for %zu bytes of output", region_size);
 		return -1;
 	}
-	if (way == TWO_CORES) { /* fault the pages in before timing */
-		memset(tail.buf, 0, tail.buf_size);
-		memset(tail.probe, 0, tail.probe_size);
-	}
 	if (region)
 		memset(region, 0, region_size); /* fault the pages in before timing */
 	int rc = 0;

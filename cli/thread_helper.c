@@ -36,8 +36,12 @@ bool thread_tail_alloc(struct ist_inflate_tail *t, size_t region)
 	t->buf = malloc(t->buf_size);
 	t->probe_size = 8u << 20;
 	t->probe = malloc(t->probe_size);
-	if (t->s && t->buf && t->probe)
+	if (t->s && t->buf && t->probe) {
+		/* fault the pages in now: the callers time the decodes */
+		memset(t->buf, 0, t->buf_size);
+		memset(t->probe, 0, t->probe_size);
 		return true;
+	}
 	thread_tail_free(t);
 	return false;
 }

@@ -20,7 +20,8 @@ struct ist_inflate_helper thread_helper(struct thread_helper *th);
 
 /*
  * A split's second-half decoder and scratch for output regions of up to
- * `region` bytes; false when out of memory. thread_tail_free releases it.
+ * `region` bytes, its pages touched; false when out of memory.
+ * thread_tail_free releases it.
  */
 bool thread_tail_alloc(struct ist_inflate_tail *t, size_t region);
 void thread_tail_free(struct ist_inflate_tail *t);

@@ -313,8 +313,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no memory for the second core's scratch\n");
 		return 2;
 	}
-	memset(tail.buf, 0, tail.buf_size);
-	memset(tail.probe, 0, tail.probe_size);
 	cpu = ist_cpu_detect();
 	struct bench b[] = {
 		{ "ours, contiguous", ours_contiguous, 1, { 0 } },

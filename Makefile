@@ -70,13 +70,13 @@ $(BUILD)/initstack: $(CLI_OBJ) $(LIBCORE)
 $(BUILD)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # Each fuzz target also builds as a plain main() replaying its corpus.
 $(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # libFuzzer binaries (built by tests/fuzz/run.sh with CC=clang and SAN set).
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzzer/%)

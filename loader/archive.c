@@ -96,7 +96,8 @@ static enum ist_status fail(struct ist_archive *a, enum ist_status st, uint64_t 
 	a->err.status = st;
 	a->err.offset = off;
 	a->mode = IST_AR_FAILED;
-	ist_archive_release(a);
+	if (!a->busy) /* else the decoder is still on the stack: decode_whole releases it */
+		ist_archive_release(a);
 	return st;
 }
 
@@ -219,6 +220,47 @@ static enum ist_status decode(struct ist_archive *a, const uint8_t *in, size_t l
 	}
 }
 
+static int whole_flush(void *user, const uint8_t *p, size_t n)
+{
+	struct ist_archive *a = user;
+	return a->mode == IST_AR_FAILED || push_decoded(a, p, n);
+}
+
+/* A member read whole (run_whole): `in` is the rest of the file from its
+ * first byte. */
+static enum ist_status decode_whole(struct ist_archive *a, const uint8_t *in, size_t len,
+				    size_t *consumed)
+{
+	*consumed = 0;
+	size_t in_used = 0;
+	struct ist_error e = { 0 };
+	a->busy = true;
+	enum ist_status st = a->dec.run_whole(a->dec.state, in, len, &in_used, whole_flush, a, &e);
+	a->busy = false;
+	if (a->mode == IST_AR_FAILED) { /* the decoded data was refused */
+		ist_archive_release(a);
+		return a->err.status;
+	}
+	if (st) {
+		if (!e.msg[0])
+			ist_format(e.msg, sizeof e.msg, "%s", ist_status_name(st));
+		e.status = st;
+		return fail_member(a, "", &e);
+	}
+	if (in_used < 2 || in_used > len)
+		return fail(a, IST_INVALID, a->pos, "offset %llu: %s decoder reported %llu bytes of a %llu-byte input",
+			    (unsigned long long)a->pos, ist_compression_name(a->seg.comp),
+			    (unsigned long long)in_used, (unsigned long long)len);
+	a->pos += in_used;
+	*consumed = in_used;
+	ist_archive_release(a);
+	if (!ist_cpio_idle(&a->cpio)) {
+		ist_cpio_finish(&a->cpio);
+		return fail_member(a, "ends inside a cpio member: decoded ", &a->cpio.err);
+	}
+	return end_segment(a, in_used, a->cpio.pos);
+}
+
 enum ist_status ist_archive_feed(struct ist_archive *a, const uint8_t *p, size_t len)
 {
 	enum ist_status st;
@@ -262,6 +304,18 @@ enum ist_status ist_archive_feed(struct ist_archive *a, const uint8_t *p, size_t
 				return st;
 			a->nmagic = 0;
 			size_t used;
+			if (a->dec.run_whole) {
+				if (!a->whole)
+					return fail(a, IST_INVALID, at,
+						    "offset %llu: the %s decoder reads members whole: feed the file with ist_archive_feed_whole",
+						    (unsigned long long)at, ist_compression_name(c));
+				/* one buffer: the magic's two bytes are just behind p */
+				if ((st = decode_whole(a, p - 2, len + 2, &used)))
+					return st;
+				p += used - 2;
+				len -= used - 2;
+				break;
+			}
 			if ((st = decode(a, a->magic, 2, &used)))
 				return st;
 			if (used != 2)
@@ -333,4 +387,14 @@ enum ist_status ist_archive_finish(struct ist_archive *a)
 		return a->err.status;
 	}
 	return fail(a, IST_INVALID, a->pos, "archive reader used in a bad state");
+}
+
+enum ist_status ist_archive_feed_whole(struct ist_archive *a, const uint8_t *p, size_t len)
+{
+	if (a->mode != IST_AR_TOP || a->pos || a->nmagic)
+		return fail(a, IST_INVALID, a->pos, "ist_archive_feed_whole on a reader already fed");
+	a->whole = true;
+	enum ist_status st = ist_archive_feed(a, p, len);
+	a->whole = false;
+	return st ? st : ist_archive_finish(a);
 }

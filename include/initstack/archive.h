@@ -43,6 +43,20 @@ struct ist_decoder {
 			       struct ist_error *err);
 	void (*release)(void *state);
 	void *state;
+	/*
+	 * Set instead of `run` by a decoder that reads a member only whole, as
+	 * the kernel's own decompressors (lib/decompress_*.c) do when
+	 * init/initramfs.c calls them: `in` holds everything from the member's
+	 * first byte to the end of the file; the decoder passes what it
+	 * decodes, in order, to `flush`, and sets *in_used to the member's
+	 * length (the next segment starts there). `flush` returns 0 to go on
+	 * and non-zero to stop: the decoder then returns at once, with any
+	 * status, and the archive reports its own error. The archive calls it
+	 * only from ist_archive_feed_whole.
+	 */
+	enum ist_status (*run_whole)(void *state, const uint8_t *in, size_t in_len, size_t *in_used,
+				     int (*flush)(void *user, const uint8_t *p, size_t n),
+				     void *flush_user, struct ist_error *err);
 };
 
 /*
@@ -101,6 +115,8 @@ struct ist_archive {
 	uint64_t pos;            /* bytes of the file consumed */
 	uint64_t member_start;   /* file offset of the current cpio run's stream */
 	bool leading;            /* still in the leading uncompressed run */
+	bool whole;              /* inside ist_archive_feed_whole: the file is one buffer */
+	bool busy;               /* inside a decoder's run_whole: keep the decoder */
 	uint8_t magic[2];        /* a compression magic split across chunks */
 	size_t nmagic;
 	struct ist_decoder dec;
@@ -124,6 +140,14 @@ enum ist_status ist_archive_feed(struct ist_archive *a, const uint8_t *p, size_t
 
 /* End of file. Checks that nothing was left open; releases the decoder. */
 enum ist_status ist_archive_finish(struct ist_archive *a);
+
+/*
+ * The whole file in one buffer, then its end: ist_archive_feed and
+ * ist_archive_finish in one call, on a reader that has been fed nothing
+ * yet. Decoders that read members only whole (run_whole) need it; with
+ * ist_archive_feed such a member is IST_INVALID.
+ */
+enum ist_status ist_archive_feed_whole(struct ist_archive *a, const uint8_t *p, size_t len);
 
 /* Release a decoder left open by an error (safe to call twice). */
 void ist_archive_release(struct ist_archive *a);

@@ -145,9 +145,17 @@ static struct origin origin_of(const struct inode *i)
 
 /* ---- the pre-pass: where the entry would write, judged by the policy -- */
 
-static bool owner(const struct ist_tree *t)
+/*
+ * Whether the protected prefixes judge the entries of the current archive.
+ * They guard the kernel camp's files against what is unpacked after them:
+ * a deferred archive always, an extra one once a kernel camp archive has
+ * been unpacked. Before that, and in a stack of extra archives only (a
+ * plain BLS entry), there is nothing of the kernel camp's to guard: early
+ * microcode and ACPI tables live under kernel/ by the kernel's own rule.
+ */
+static bool judged(const struct ist_tree *t)
 {
-	return t->role == IST_ROLE_EARLY || t->role == IST_ROLE_KERNEL;
+	return t->role == IST_ROLE_DEFERRED || (t->role == IST_ROLE_EXTRA && t->kernel_camp);
 }
 
 static bool protected_path(struct ist_tree *t, const char *p, size_t len)
@@ -184,7 +192,7 @@ static void prepass(struct ist_tree *t, const struct ist_cpio_entry *e)
 		else if (old != type && !(type == IST_S_IFDIR && l.slash))
 			predict(t, IST_EV_TYPE_CHANGE, "%s replaces a %s", ist_type_name(type), ist_type_name(old));
 	}
-	if (owner(t))
+	if (!judged(t))
 		return;
 	/* an existing directory, unchanged: nothing is created or replaced */
 	if (type == IST_S_IFDIR && l.node && tree_is_dir(l.node) &&
@@ -678,6 +686,8 @@ void ist_tree_begin(struct ist_tree *t, unsigned index, enum ist_role role)
 		reset_links(t);
 	t->role = role;
 	t->archive_compressed = false;
+	if (role == IST_ROLE_KERNEL)
+		t->kernel_camp = true;
 }
 
 void ist_tree_end(struct ist_tree *t)

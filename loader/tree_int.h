@@ -73,6 +73,7 @@ struct ist_tree {
 	unsigned archive;
 	enum ist_role role;
 	bool stack_leading, archive_compressed;
+	bool kernel_camp;    /* a kernel-role archive has been unpacked */
 	unsigned acpi_tables;
 	/* the regular file being written */
 	struct inode *cur;

@@ -195,6 +195,61 @@ static void test_symlink_parent_and_protected(void)
 	buf_free(&b);
 }
 
+/* The protected prefixes guard the kernel camp's files against what is
+ * unpacked after them, not the early run (which lives under kernel/ by the
+ * kernel's own rule) and not a stack with no kernel camp (plain BLS). */
+static void test_protect_follows_the_kernel_camp(void)
+{
+	struct events ev;
+	struct buf ucode = { 0 }, k = { 0 }, x = { 0 };
+	newc_dir(&ucode, "kernel", 0755);
+	newc_dir(&ucode, "kernel/x86", 0755);
+	newc_dir(&ucode, "kernel/x86/microcode", 0755);
+	newc_file(&ucode, "kernel/x86/microcode/GenuineIntel.bin", 0644, "a");
+	newc_trailer(&ucode);
+	newc_dir(&k, "kernel", 0700);
+	newc_file(&k, "kernel/handover", 0755, "a");
+	newc_trailer(&k);
+	newc_dir(&x, "kernel", 0755);
+	newc_file(&x, "kernel/handover", 0755, "b");
+	newc_trailer(&x);
+
+	/* plain BLS: two initrd lines, the microcode one first */
+	struct ist_tree *t = new_tree(&ev, false);
+	add(t, &ucode, 0, IST_ROLE_EXTRA);
+	add(t, &x, 1, IST_ROLE_EXTRA);
+	CHECK_STR(ev.text, "");
+	CHECK_CONTAINS(dump(t), "f0755 /kernel/handover 1 3e23\n");
+	ist_tree_free(t);
+
+	/* early, then the kernel camp: neither is judged */
+	t = new_tree(&ev, false);
+	add(t, &ucode, 0, IST_ROLE_EARLY);
+	add(t, &k, 1, IST_ROLE_KERNEL);
+	CHECK_EQ_U(ist_tree_count(t, IST_ACT_ERROR), 0);
+	CHECK_EQ_U(ist_tree_count(t, IST_ACT_WARN), 0);
+	/* an extra archive after the kernel camp is */
+	add(t, &x, 2, IST_ROLE_EXTRA);
+	CHECK_STR(ev.text,
+		  "allow overwrite 1 /kernel: directory from archive 0 updated: mode 0755 -> 0700, owner 0:0 -> 0:0\n"
+		  "error protected 2 /kernel: extra /kernel is under a protected prefix\n"
+		  "allow overwrite 2 /kernel: directory from archive 0 updated: mode 0700 -> 0755, owner 0:0 -> 0:0\n"
+		  "error protected 2 /kernel/handover: extra /kernel/handover is under a protected prefix\n"
+		  "allow overwrite 2 /kernel/handover: file overwrites a file from archive 1\n");
+	ist_tree_free(t);
+
+	/* an extra archive before the kernel camp is not; a deferred one always is */
+	t = new_tree(&ev, false);
+	add(t, &x, 0, IST_ROLE_EXTRA);
+	add(t, &ucode, 1, IST_ROLE_DEFERRED);
+	CHECK_CONTAINS(ev.text, "error protected 1 /kernel/x86: deferred /kernel/x86 is under a protected prefix [not applied]\n");
+	CHECK_CONTAINS(dump(t), "f0755 /kernel/handover 1 3e23\n");
+	ist_tree_free(t);
+	buf_free(&ucode);
+	buf_free(&k);
+	buf_free(&x);
+}
+
 static void test_hard_links(void)
 {
 	struct events ev;
@@ -335,6 +390,7 @@ int main(void)
 	RUN(test_builtin_and_last_wins);
 	RUN(test_type_changes);
 	RUN(test_symlink_parent_and_protected);
+	RUN(test_protect_follows_the_kernel_camp);
 	RUN(test_hard_links);
 	RUN(test_dropped);
 	RUN(test_early);

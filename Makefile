@@ -36,11 +36,71 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/replay/%)
 LIBCORE   := $(BUILD)/libinitstack.a
 
+# ---- the kernel's own decompressors (decoders/kernel/) -----------------------
+# Fetched once into the cache by decoders/kernel/fetch.sh, never into the
+# tree. The kernel's C is built as the kernel builds it (gnu11, gnu89 inline,
+# no strict aliasing or overflow) with Debian's amd64 Kconfig choices
+# (decoders/kernel/shim/kconfig.h) and our shim headers; our adapter with
+# the project's warnings. kdec.o is the whole of it linked into one object
+# whose only global definitions are the adapter's (the kernel's ZSTD_*,
+# LZ4_*, lzo1x_* ... are made local: the host binaries also link Debian's
+# libzstd, liblz4 and liblzo2, which define the same names).
+INITSTACK_CACHE ?= /var/tmp/initstack-cache
+KSRC      := $(INITSTACK_CACHE)/linux-6.1-decompress
+KSTAMP    := $(KSRC)/.complete
+KDEC_KSRC := lib/decompress_unzstd.c lib/decompress_unxz.c lib/decompress_unlzma.c \
+	lib/decompress_bunzip2.c lib/decompress_unlz4.c lib/decompress_unlzo.c \
+	lib/xz/xz_dec_stream.c lib/xz/xz_dec_lzma2.c lib/xz/xz_dec_bcj.c \
+	lib/lz4/lz4_decompress.c lib/lzo/lzo1x_decompress_safe.c lib/xxhash.c \
+	lib/zstd/zstd_decompress_module.c lib/zstd/common/debug.c \
+	lib/zstd/common/entropy_common.c lib/zstd/common/error_private.c \
+	lib/zstd/common/fse_decompress.c lib/zstd/common/zstd_common.c \
+	lib/zstd/decompress/huf_decompress.c lib/zstd/decompress/zstd_ddict.c \
+	lib/zstd/decompress/zstd_decompress.c lib/zstd/decompress/zstd_decompress_block.c
+# -Wno-*: what the kernel's own build does not warn about in this code
+KDEC_KFLAGS := -std=gnu11 -fgnu89-inline -ffreestanding -fno-strict-aliasing \
+	-fno-strict-overflow -fno-delete-null-pointer-checks -fvisibility=hidden \
+	-Wall -Wno-pointer-sign -Wno-maybe-uninitialized -Wno-unknown-warning-option \
+	-Wno-unused-function -Wno-unused-but-set-variable \
+	-include decoders/kernel/shim/kconfig.h -Idecoders/kernel/shim -I$(KSRC)/include
+KDEC_AFLAGS := $(WARN) $(INC) -ffreestanding -I$(KSRC)/include
+KDEC_OBJ  := $(KDEC_KSRC:%.c=$(BUILD)/kernel/%.o) $(BUILD)/kernel/kernel_decoders.o
+KDEC      := $(BUILD)/kernel/kdec.o
+LIBKDEC   := $(BUILD)/libinitstack-kernel.a
+
+$(KSTAMP):
+	@$(if $(Q),echo "  FETCH   $(KSRC)")
+	$(Q)INITSTACK_CACHE=$(INITSTACK_CACHE) decoders/kernel/fetch.sh $(KSRC)
+
+$(BUILD)/kernel/lib/%.o: $(KSTAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  KCC     $@")
+	$(Q)$(CC) $(KDEC_KFLAGS) $(CFLAGS) $(SAN) -MMD -MP -MT $@ -c $(KSRC)/lib/$*.c -o $@
+
+$(BUILD)/kernel/kernel_decoders.o: decoders/kernel/kernel_decoders.c $(KSTAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(KDEC_AFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/host_alloc.o: decoders/kernel/host_alloc.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(KDEC): $(KDEC_OBJ)
+	@$(if $(Q),echo "  LD -r   $@")
+	$(Q)$(LD) -r $^ -o $@.tmp && objcopy --localize-hidden $@.tmp $@ && rm -f $@.tmp
+
+$(LIBKDEC): $(KDEC) $(BUILD)/kernel/host_alloc.o
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 .SECONDARY:
-.PHONY: all core cli tests check deps fuzz fuzzers bench demo clean freestanding asan
+.PHONY: all core kernel-decoders cli tests check deps fuzz fuzzers bench demo clean freestanding asan
 all: cli tests efi handover
 
 core: $(LIBCORE)
+kernel-decoders: $(LIBKDEC)
 cli: $(BUILD)/initstack
 tests: $(TEST_BIN) $(REPLAY_BIN)
 
@@ -67,24 +127,24 @@ $(BUILD)/initstack: $(CLI_OBJ) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+$(BUILD)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # Each fuzz target also builds as a plain main() replaying its corpus.
-$(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+$(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # libFuzzer binaries (built by tests/fuzz/run.sh with CC=clang and SAN set).
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzzer/%)
 fuzzers: $(FUZZ_BIN)
-$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBCORE)
+$(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -fsanitize=fuzzer $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -fsanitize=fuzzer $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

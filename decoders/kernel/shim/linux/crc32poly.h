@@ -1,0 +1,5 @@
+#ifndef IST_KSHIM_CRC32POLY_H
+#define IST_KSHIM_CRC32POLY_H
+#define CRC32_POLY_LE 0xedb88320
+#define CRC32_POLY_BE 0x04c11db7
+#endif

@@ -82,14 +82,11 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 		c.index = i;
 		ist_archive_init(a, &o, efi_decoder_open, NULL, pages_ptr(&st->scratch), SCRATCH);
 		ist_tree_begin(c.tree, i, ea->role);
-		enum ist_status r = ist_archive_feed(a, pages_ptr(&files[i]), files[i].size);
-		if (!r)
-			r = ist_archive_finish(a);
+		/* the whole file is in memory: the kernel decoders need it so */
+		enum ist_status r = ist_archive_feed_whole(a, pages_ptr(&files[i]), files[i].size);
 		ist_tree_end(c.tree);
 		ist_archive_release(a);
-		if (r == IST_UNSUPPORTED) {
-			say("initstack: warn: %s: %s: not validated past this point", ea->path, a->err.msg);
-		} else if (r) {
+		if (r) {
 			const struct ist_error *te = ist_tree_error(c.tree);
 			ist_fail(err, r, a->err.offset, "%s: %s", ea->path, te->status ? te->msg : a->err.msg);
 			s = EFI_LOAD_ERROR;

@@ -5,7 +5,10 @@
 #                 package (fetched with apt-get download, unpacked with
 #                 dpkg-deb, nothing installed), busybox, shared libraries
 #   corpus.cpio.gz6 / .gz9   gzip -6 / -9
-# then runs tests/bench/bench_inflate on each. BENCH_RUNS (default 11)
+#   corpus.cpio.zst3 / .zst19  zstd -3 / -19
+# then runs tests/bench/bench_inflate on each gzip file and
+# tests/bench/bench_kernel_zstd (the kernel's zstd against libzstd) on each
+# zstd file. BENCH_RUNS (default 11)
 # interleaved rounds; BENCH_MB caps the corpus size (default 140).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -64,11 +67,18 @@ fi
 for l in 6 9; do
 	[ -s "$cache/corpus.cpio.gz$l" ] || gzip -"$l" -n -c "$cache/corpus.cpio" > "$cache/corpus.cpio.gz$l"
 done
+for l in 3 19; do
+	[ -s "$cache/corpus.cpio.zst$l" ] ||
+		zstd -q -T0 -"$l" -c "$cache/corpus.cpio" > "$cache/corpus.cpio.zst$l.tmp" &&
+		mv "$cache/corpus.cpio.zst$l.tmp" "$cache/corpus.cpio.zst$l"
+done
 
 b=build/bench
 mkdir -p "$b"
 ${CC:-cc} -std=c11 -O2 -g -D_GNU_SOURCE -Iinclude -Icli -Itests/lib tests/bench/bench_inflate.c cli/thread_helper.c \
 	build/host/libinitstack.a -lz -ldeflate -lisal -lpthread -o "$b/bench_inflate"
+${CC:-cc} -std=c11 -O2 -g -D_GNU_SOURCE -Iinclude -Idecoders/kernel tests/bench/bench_kernel_zstd.c \
+	build/host/libinitstack-kernel.a build/host/libinitstack.a -lzstd -o "$b/bench_kernel_zstd"
 echo "corpus: $(stat -c %s "$cache/corpus.cpio") bytes newc ($(find "$cache/corpus.cpio" -printf '%TY-%Tm-%Td'))," \
 	"modules from $(ls "$cache"/*.deb 2>/dev/null | xargs -r -n1 basename | head -1)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
@@ -76,4 +86,9 @@ for l in 6 9; do
 	echo
 	echo "== gzip -$l: $(stat -c %s "$cache/corpus.cpio.gz$l") bytes"
 	"$b/bench_inflate" "$cache/corpus.cpio.gz$l" "$cache/corpus.cpio" "$runs"
+done
+for l in 3 19; do
+	echo
+	echo "== zstd -$l: $(stat -c %s "$cache/corpus.cpio.zst$l") bytes"
+	"$b/bench_kernel_zstd" "$cache/corpus.cpio.zst$l" "$cache/corpus.cpio" "$runs"
 done

@@ -24,10 +24,16 @@ HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2 -lpthread
 
 CORE_SRC  := $(sort $(wildcard loader/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+# decoders/: library/ (Debian's libraries, any chunking: the tool and the
+# handover), kernel/ (the kernel's own decompressors, below) and
+# loader_decoders.c (the loader's set, our inflate and the kernel's; in
+# initstack.efi and in the tool's list, check and tree)
+LIBDEC_OBJ := $(BUILD)/decoders/library/library_decoders.o
+DEC_INC   := -Idecoders -Idecoders/library -Idecoders/kernel
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 # cli objects other than main are shared with tests and fuzz replays
-CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIBDEC_OBJ)
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC  := $(sort $(wildcard tests/lib/*.c))
@@ -64,7 +70,8 @@ KDEC_KFLAGS := -std=gnu11 -fgnu89-inline -ffreestanding -fno-strict-aliasing \
 	-Wno-unused-function -Wno-unused-but-set-variable \
 	-include decoders/kernel/shim/kconfig.h -Idecoders/kernel/shim -I$(KSRC)/include
 KDEC_AFLAGS := $(WARN) $(INC) -ffreestanding -I$(KSRC)/include
-KDEC_OBJ  := $(KDEC_KSRC:%.c=$(BUILD)/kernel/%.o) $(BUILD)/kernel/kernel_decoders.o
+KDEC_OBJ  := $(KDEC_KSRC:%.c=$(BUILD)/kernel/%.o) $(BUILD)/kernel/kernel_decoders.o \
+	$(BUILD)/kernel/loader_decoders.o
 KDEC      := $(BUILD)/kernel/kdec.o
 LIBKDEC   := $(BUILD)/libinitstack-kernel.a
 
@@ -81,6 +88,16 @@ $(BUILD)/kernel/kernel_decoders.o: decoders/kernel/kernel_decoders.c $(KSTAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(KDEC_AFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/loader_decoders.o: decoders/loader_decoders.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/decoders/library/%.o: decoders/library/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/kernel/host_alloc.o: decoders/kernel/host_alloc.c
 	@mkdir -p $(@D)
@@ -112,31 +129,31 @@ $(BUILD)/loader/%.o: loader/%.c
 $(BUILD)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli $(DEC_INC) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/lib/%.o: tests/lib/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib $(DEC_INC) -MMD -MP -c $< -o $@
 
 $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/initstack: $(CLI_OBJ) $(LIBCORE)
+$(BUILD)/initstack: $(CLI_OBJ) $(LIBDEC_OBJ) $(LIBKDEC) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib $(DEC_INC) -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # Each fuzz target also builds as a plain main() replaying its corpus.
 $(BUILD)/replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib $(DEC_INC) -MMD -MP $(LDFLAGS) $(filter-out %.h,$^) $(HOST_LIBS) -o $@
 
 # libFuzzer binaries (built by tests/fuzz/run.sh with CC=clang and SAN set).
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzzer/%)
@@ -144,7 +161,7 @@ fuzzers: $(FUZZ_BIN)
 $(BUILD)/fuzzer/%: tests/fuzz/fuzz_%.c $(TLIB_OBJ) $(CLI_LIB_OBJ) $(LIBKDEC) $(LIBCORE)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib -Idecoders/kernel -fsanitize=fuzzer $(LDFLAGS) $^ $(HOST_LIBS) -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Itests/lib $(DEC_INC) -fsanitize=fuzzer $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

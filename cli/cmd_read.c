@@ -8,6 +8,7 @@
 #include <initstack/sha256.h>
 
 #include "cmd.h"
+#include "loader_decoders.h"
 #include "stack.h"
 #include "util.h"
 
@@ -207,6 +208,22 @@ static int list_segment(void *user, const struct ist_segment *s)
 	return 0;
 }
 
+/*
+ * One file of the stack read as the boot will read it: the kernel's
+ * archives as initstack.efi validates them (whole, with the loader's
+ * decoders), a deferred one as the handover unpacks it (in chunks, with
+ * the library decoders).
+ */
+static enum ist_status read_as_booted(const char *path, unsigned index, enum ist_role role,
+				      struct ist_tree *tree, const struct file_hooks *hooks,
+				      char *msg, size_t msgsize)
+{
+	if (role == IST_ROLE_DEFERRED)
+		return read_archive_file(path, index, role, tree, hooks, msg, msgsize);
+	return read_archive_file_whole(path, ist_loader_decoder_open, index, role, tree, hooks, msg,
+				       msgsize);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct opts o;
@@ -225,7 +242,7 @@ int cmd_list(int argc, char **argv)
 			printf(",\"segments\":[");
 		}
 		char msg[512];
-		enum ist_status st = read_archive_file(l.path, i, o.items[i].role, NULL, &h, msg, sizeof msg);
+		enum ist_status st = read_as_booted(l.path, i, o.items[i].role, NULL, &h, msg, sizeof msg);
 		if (o.json) {
 			if (l.seg_open)
 				printf("]}");
@@ -307,7 +324,7 @@ static int simulate(struct opts *o, struct checker *c, struct ist_tree **out)
 	}
 	for (unsigned i = 0; i < o->nitems; i++) {
 		char msg[512];
-		if (read_archive_file(o->items[i].path, i, o->items[i].role, *out, NULL, msg, sizeof msg)) {
+		if (read_as_booted(o->items[i].path, i, o->items[i].role, *out, NULL, msg, sizeof msg)) {
 			fflush(stdout);
 			fprintf(stderr, "initstack: %s\n", msg);
 			return EXIT_UNREADABLE;

@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <initstack/gzip_decoder.h>
 
-#include "decoders.h"
+#include "library_decoders.h"
 
 #define SCRATCH (256 * 1024)
 #define CHUNK (1024 * 1024)
@@ -86,14 +88,61 @@ static int on_segment(void *user, const struct ist_segment *s)
 
 struct source {
 	bool is_mem;
+	bool whole; /* mem holds the whole file: ist_archive_feed_whole */
 	int fd;
 	const uint8_t *mem;
 	size_t len, pos, chunk;
 };
 
-static enum ist_status run(const char *label, struct source *src, unsigned index,
-			   enum ist_role role, struct ist_tree *tree, const struct file_hooks *hooks,
-			   char *msg, size_t msgsize)
+/*
+ * All of a file in one buffer, as the loader has it: mapped when it is a
+ * regular file, read otherwise (a pipe). *map tells which to undo.
+ */
+static enum ist_status slurp(const char *label, int fd, uint8_t **p, size_t *len, bool *map,
+			     char *msg, size_t msgsize)
+{
+	struct stat sb;
+	*p = NULL;
+	*len = 0;
+	*map = false;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if (sb.st_size == 0)
+			return IST_OK;
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			*p = m;
+			*len = (size_t)sb.st_size;
+			*map = true;
+			return IST_OK;
+		}
+	}
+	size_t cap = 0;
+	for (;;) {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : CHUNK;
+			uint8_t *q = realloc(*p, cap);
+			if (!q) {
+				snprintf(msg, msgsize, "%s: out of memory for the whole file", label);
+				return IST_NO_MEMORY;
+			}
+			*p = q;
+		}
+		ssize_t k = read(fd, *p + *len, cap - *len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(msg, msgsize, "%s: read error: %s", label, strerror(errno));
+			return IST_TRUNCATED;
+		}
+		if (!k)
+			return IST_OK;
+		*len += (size_t)k;
+	}
+}
+
+static enum ist_status run(const char *label, struct source *src, ist_decoder_open_fn open_fn,
+			   unsigned index, enum ist_role role, struct ist_tree *tree,
+			   const struct file_hooks *hooks, char *msg, size_t msgsize)
 {
 	struct reader r = { tree, hooks, index, role };
 	const struct ist_archive_ops ops = { on_entry, on_data, on_entry_end, on_segment, &r };
@@ -106,9 +155,13 @@ static enum ist_status run(const char *label, struct source *src, unsigned index
 		st = IST_NO_MEMORY;
 		goto out;
 	}
-	ist_archive_init(a, &ops, stack_open_decoder, NULL, scratch, SCRATCH);
+	ist_archive_init(a, &ops, open_fn ? open_fn : stack_open_decoder, NULL, scratch, SCRATCH);
 	if (tree)
 		ist_tree_begin(tree, index, role);
+	if (src->whole) {
+		st = ist_archive_feed_whole(a, src->mem, src->len);
+		goto done;
+	}
 	for (;;) {
 		const uint8_t *p;
 		size_t n;
@@ -137,6 +190,7 @@ static enum ist_status run(const char *label, struct source *src, unsigned index
 	}
 	if (!st)
 		st = ist_archive_finish(a);
+done:
 	if (st) {
 		const struct ist_error *te = tree ? ist_tree_error(tree) : NULL;
 		if (te && te->status)
@@ -164,8 +218,35 @@ enum ist_status read_archive_file(const char *path, unsigned index, enum ist_rol
 		snprintf(msg, msgsize, "%s: cannot open: %s", path, strerror(errno));
 		return IST_UNSUPPORTED;
 	}
-	enum ist_status st = run(path, &src, index, role, tree, hooks, msg, msgsize);
+	enum ist_status st = run(path, &src, NULL, index, role, tree, hooks, msg, msgsize);
 	close(src.fd);
+	return st;
+}
+
+enum ist_status read_archive_file_whole(const char *path, ist_decoder_open_fn open_fn,
+					unsigned index, enum ist_role role, struct ist_tree *tree,
+					const struct file_hooks *hooks, char *msg, size_t msgsize)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(msg, msgsize, "%s: cannot open: %s", path, strerror(errno));
+		return IST_UNSUPPORTED;
+	}
+	uint8_t *p;
+	size_t len;
+	bool map;
+	enum ist_status st = slurp(path, fd, &p, &len, &map, msg, msgsize);
+	close(fd);
+	if (st) {
+		free(p);
+		return st;
+	}
+	struct source src = { .is_mem = true, .whole = true, .fd = -1, .mem = p, .len = len };
+	st = run(path, &src, open_fn, index, role, tree, hooks, msg, msgsize);
+	if (map)
+		munmap(p, len);
+	else
+		free(p);
 	return st;
 }
 
@@ -174,5 +255,5 @@ enum ist_status read_archive_mem(const char *label, const uint8_t *buf, size_t l
 				 const struct file_hooks *hooks, char *msg, size_t msgsize)
 {
 	struct source src = { .is_mem = true, .fd = -1, .mem = buf, .len = len, .chunk = chunk };
-	return run(label, &src, index, role, tree, hooks, msg, msgsize);
+	return run(label, &src, NULL, index, role, tree, hooks, msg, msgsize);
 }

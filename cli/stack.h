@@ -22,10 +22,11 @@ struct file_hooks {
 };
 
 /*
- * The decoders the tool reads with (an ist_decoder_open_fn): gzip with
- * initstack's own inflate, windowed into the caller's buffer (as the
- * handover decodes), every other format with Debian's libraries
- * (decoders.h; `user` is passed on to them).
+ * The decoders for reading in chunks (an ist_decoder_open_fn; what
+ * read_archive_file and read_archive_mem use, and so the handover): gzip
+ * with initstack's own inflate, windowed into the caller's buffer, every
+ * other format with Debian's libraries (library_decoders.h; `user` is
+ * passed on to them).
  */
 enum ist_status stack_open_decoder(void *user, enum ist_compression c, struct ist_decoder *d,
 				   struct ist_error *err);
@@ -38,6 +39,16 @@ enum ist_status stack_open_decoder(void *user, enum ist_compression c, struct is
 enum ist_status read_archive_file(const char *path, unsigned index, enum ist_role role,
 				  struct ist_tree *tree, const struct file_hooks *hooks,
 				  char *msg, size_t msgsize);
+
+/*
+ * Read `path` as the loader reads it: the whole file in one buffer (mapped)
+ * through ist_archive_feed_whole, with the decoders `open_fn` (the tool
+ * passes ist_loader_decoder_open, decoders/loader_decoders.h, so it accepts
+ * exactly what initstack.efi accepts). Same results as read_archive_file.
+ */
+enum ist_status read_archive_file_whole(const char *path, ist_decoder_open_fn open_fn,
+					unsigned index, enum ist_role role, struct ist_tree *tree,
+					const struct file_hooks *hooks, char *msg, size_t msgsize);
 
 /* The same over a memory buffer, fed in chunks of `chunk` bytes (0: all). */
 enum ist_status read_archive_mem(const char *label, const uint8_t *buf, size_t len, size_t chunk,

@@ -17,7 +17,8 @@ EFI_OBJ     := $(EFI_SRC:%.c=$(EFI_BUILD)/%.o) $(CORE_SRC:%.c=$(EFI_BUILD)/%.o) 
 # generation flags (no red zone, no stack protector, PIC) but the kernel's
 # language and warning flags; the adapter with the loader's own.
 EFI_KFLAGS  := $(KDEC_KFLAGS) $(filter-out -std=c11 -Wall -Wextra -Werror,$(EFI_CFLAGS))
-EFI_KDEC_OBJ := $(KDEC_KSRC:%.c=$(EFI_BUILD)/kernel/%.o) $(EFI_BUILD)/kernel/kernel_decoders.o
+EFI_KDEC_OBJ := $(KDEC_KSRC:%.c=$(EFI_BUILD)/kernel/%.o) $(EFI_BUILD)/kernel/kernel_decoders.o \
+	$(EFI_BUILD)/kernel/loader_decoders.o
 
 .PHONY: efi
 efi: $(EFI_BUILD)/initstack.efi
@@ -41,6 +42,11 @@ $(EFI_BUILD)/kernel/kernel_decoders.o: decoders/kernel/kernel_decoders.c $(KSTAM
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  EFICC   $@")
 	$(Q)$(CC) $(EFI_CFLAGS) -I$(KSRC)/include -MMD -MP -c $< -o $@
+
+$(EFI_BUILD)/kernel/loader_decoders.o: decoders/loader_decoders.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  EFICC   $@")
+	$(Q)$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(EFI_BUILD)/kernel/kdec.o: $(EFI_KDEC_OBJ)
 	@$(if $(Q),echo "  EFILD   $@")

@@ -9,7 +9,7 @@
 #include <initstack/inflate_split.h>
 #include <initstack/tree.h>
 
-#include "decode.h"
+#include "../decoders/loader_decoders.h"
 #include "mp.h"
 #include "stack.h"
 
@@ -80,7 +80,7 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 		if (ea->role == IST_ROLE_DEFERRED)
 			continue; /* handover checks these, under the same policy */
 		c.index = i;
-		ist_archive_init(a, &o, efi_decoder_open, NULL, pages_ptr(&st->scratch), SCRATCH);
+		ist_archive_init(a, &o, ist_loader_decoder_open, NULL, pages_ptr(&st->scratch), SCRATCH);
 		ist_tree_begin(c.tree, i, ea->role);
 		/* the whole file is in memory: the kernel decoders need it so */
 		enum ist_status r = ist_archive_feed_whole(a, pages_ptr(&files[i]), files[i].size);

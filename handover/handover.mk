@@ -12,7 +12,7 @@ HO_LIB_OBJ := $(HO_LIB_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/handover/%.o: handover/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -Icli -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) -Icli -Idecoders/library -MMD -MP -c $< -o $@
 
 # The pattern rules link $^, so these extra prerequisites join the link.
 $(BUILD)/tests/test_unpack $(BUILD)/tests/test_manifest: $(HO_LIB_OBJ)
@@ -23,11 +23,12 @@ $(BUILD)/replay/manifest $(BUILD)/fuzzer/manifest: $(HO_LIB_OBJ)
 # every variant (host, asan) shares one build/handover/handover.
 
 HO_BUILD        := build/handover
-HO_CFLAGS       := $(WARN) $(INC) -Icli -D_GNU_SOURCE $(CFLAGS)
+HO_CFLAGS       := $(WARN) $(INC) -Icli -Idecoders/library -D_GNU_SOURCE $(CFLAGS)
 HO_CORE_CFLAGS  := $(WARN) $(INC) -ffreestanding $(CFLAGS)
 HO_STATIC_LIBS  := -lz -lzstd -llzma -lbz2 -llz4 -llzo2
 HO_OBJ          := $(HO_BUILD)/obj
-HO_BIN_OBJ      := $(HO_SRC:%.c=$(HO_OBJ)/%.o) $(HO_OBJ)/cli/stack.o $(HO_OBJ)/cli/decoders.o
+HO_BIN_OBJ      := $(HO_SRC:%.c=$(HO_OBJ)/%.o) $(HO_OBJ)/cli/stack.o \
+	$(HO_OBJ)/decoders/library/library_decoders.o
 HO_CORE_OBJ     := $(CORE_SRC:%.c=$(HO_OBJ)/%.o)
 
 .PHONY: handover
@@ -39,6 +40,11 @@ $(HO_OBJ)/handover/%.o: handover/%.c
 	$(Q)$(CC) $(HO_CFLAGS) -MMD -MP -c $< -o $@
 
 $(HO_OBJ)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HO_OBJ)/decoders/%.o: decoders/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(HO_CFLAGS) -MMD -MP -c $< -o $@

@@ -6,7 +6,7 @@
  * xz --check=crc32 and --check=none, lzma, bzip2, lz4 -l, lzop. Each file
  * (the member, NUL padding, an uncompressed cpio run after it) goes through
  * ist_archive_feed_whole once with the kernel decoders and once with
- * Debian's libraries (cli/decoders.c): the entries, the segments and the
+ * Debian's libraries (decoders/library/): the entries, the segments and the
  * tree must be the same. Then hostile members, each with its exact error
  * line: truncated, a flipped byte, trailing junk, xz check types the
  * kernel refuses (CRC64, SHA-256), a header the kernel cannot parse. Two
@@ -21,7 +21,7 @@
 #include <initstack/tree.h>
 
 #include "check.h"
-#include "decoders.h"
+#include "library_decoders.h"
 #include "kernel_decoders.h"
 #include "newc.h"
 #include "tmp.h"

@@ -4,7 +4,7 @@
  * legacy lz4) done here so members end exactly where the kernel's end.
  * See decoders.h for the contract.
  */
-#include "decoders.h"
+#include "library_decoders.h"
 
 #include <bzlib.h>
 #include <lz4.h>

@@ -46,8 +46,8 @@
  * in == NULL: only lz4 ends there; every other format leaves *end unset and
  * the archive reports the member truncated.
  */
-#ifndef INITSTACK_CLI_DECODERS_H
-#define INITSTACK_CLI_DECODERS_H
+#ifndef INITSTACK_LIBRARY_DECODERS_H
+#define INITSTACK_LIBRARY_DECODERS_H
 
 #include <initstack/archive.h>
 

@@ -13,7 +13,7 @@
  * Output is capped at 16 MiB (decompression bombs stop there) and the
  * decoders' memory at 64 MiB (huge dictionaries are IST_LIMIT).
  */
-#include "decoders.h"
+#include "library_decoders.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
  * while the output space came back full, stop when the input is used up,
  * and a call that neither consumes nor produces is a contract failure.
  */
-#include "decoders.h"
+#include "library_decoders.h"
 
 #include <stdlib.h>
 

@@ -84,6 +84,7 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 		ist_tree_begin(c.tree, i, ea->role);
 		/* the whole file is in memory: the kernel decoders need it so */
 		enum ist_status r = ist_archive_feed_whole(a, pages_ptr(&files[i]), files[i].size);
+		st->open_end[i] = !r && ist_archive_open_end(a);
 		ist_tree_end(c.tree);
 		ist_archive_release(a);
 		if (r) {
@@ -398,12 +399,25 @@ EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 	s = validate(st, e, files, err);
 	if (EFI_ERROR(s))
 		return s;
+	/* a zero lz4 chunk size: see ist_archive_open_end */
+	static const UINT8 lz4_end[4];
+	unsigned last = e->narchive;
 	for (unsigned i = 0; i < e->narchive; i++)
-		if (e->archive[i].role != IST_ROLE_DEFERRED &&
-		    !initrd_add(ir, pages_ptr(&files[i]), files[i].size)) {
+		if (e->archive[i].role != IST_ROLE_DEFERRED)
+			last = i;
+	for (unsigned i = 0; i < e->narchive; i++) {
+		if (e->archive[i].role == IST_ROLE_DEFERRED)
+			continue;
+		bool more = i != last || e->ndeferred;
+		if (!initrd_add(ir, pages_ptr(&files[i]), files[i].size) ||
+		    (more && st->open_end[i] && !initrd_add(ir, lz4_end, sizeof lz4_end))) {
 			ist_fail(err, IST_LIMIT, 0, "too many initrd parts");
 			return EFI_BAD_BUFFER_SIZE;
 		}
+		if (more && st->open_end[i])
+			say("initstack: %s: its legacy lz4 stream runs to the end of the file: 4 NUL bytes end it there (the kernel would decode the next part as lz4 chunks)",
+			    e->archive[i].path);
+	}
 	if (e->ndeferred)
 		return wrap_deferred(st, e, files, ir, err);
 	return EFI_SUCCESS;

@@ -12,6 +12,7 @@ struct efi_stack {
 	struct pages scratch;   /* decoder output for validation */
 	struct pages generated; /* /.initstack/ headers and manifest */
 	struct pages decoded[IST_ENTRY_MAX_ARCHIVES]; /* archives the loader decompressed */
+	bool open_end[IST_ENTRY_MAX_ARCHIVES]; /* ends in a legacy lz4 stream (ist_archive_open_end) */
 };
 
 /*

@@ -398,3 +398,9 @@ enum ist_status ist_archive_feed_whole(struct ist_archive *a, const uint8_t *p, 
 	a->whole = false;
 	return st ? st : ist_archive_finish(a);
 }
+
+bool ist_archive_open_end(const struct ist_archive *a)
+{
+	return a->mode == IST_AR_TOP && a->nsegments && a->seg.kind == IST_SEG_COMPRESSED &&
+	       a->seg.comp == IST_COMP_LZ4 && a->pos - (a->seg.offset + a->seg.length) < 4;
+}

@@ -149,6 +149,17 @@ enum ist_status ist_archive_finish(struct ist_archive *a);
  */
 enum ist_status ist_archive_feed_whole(struct ist_archive *a, const uint8_t *p, size_t len);
 
+/*
+ * After a file was read to its end without error: true when it ends inside
+ * a stream that has no end of its own, a legacy lz4 member followed by
+ * fewer than 4 NUL bytes. The kernel reads the initrd as one buffer, and
+ * its unlz4 reads the next 4 bytes as a chunk size, so whatever is
+ * concatenated after such a file (the next initrd) is decoded as lz4
+ * chunks and unpacking fails ("Decoding failed"). A zero chunk size, 4 NUL
+ * bytes after the file, ends the stream where the file ends.
+ */
+bool ist_archive_open_end(const struct ist_archive *a);
+
 /* Release a decoder left open by an error (safe to call twice). */
 void ist_archive_release(struct ist_archive *a);
 

@@ -216,12 +216,14 @@ static int list_segment(void *user, const struct ist_segment *s)
  */
 static enum ist_status read_as_booted(const char *path, unsigned index, enum ist_role role,
 				      struct ist_tree *tree, const struct file_hooks *hooks,
-				      char *msg, size_t msgsize)
+				      bool *open_end, char *msg, size_t msgsize)
 {
+	if (open_end)
+		*open_end = false;
 	if (role == IST_ROLE_DEFERRED)
 		return read_archive_file(path, index, role, tree, hooks, msg, msgsize);
-	return read_archive_file_whole(path, ist_loader_decoder_open, index, role, tree, hooks, msg,
-				       msgsize);
+	return read_archive_file_whole(path, ist_loader_decoder_open, index, role, tree, hooks,
+				       open_end, msg, msgsize);
 }
 
 int cmd_list(int argc, char **argv)
@@ -242,7 +244,7 @@ int cmd_list(int argc, char **argv)
 			printf(",\"segments\":[");
 		}
 		char msg[512];
-		enum ist_status st = read_as_booted(l.path, i, o.items[i].role, NULL, &h, msg, sizeof msg);
+		enum ist_status st = read_as_booted(l.path, i, o.items[i].role, NULL, &h, NULL, msg, sizeof msg);
 		if (o.json) {
 			if (l.seg_open)
 				printf("]}");
@@ -324,11 +326,17 @@ static int simulate(struct opts *o, struct checker *c, struct ist_tree **out)
 	}
 	for (unsigned i = 0; i < o->nitems; i++) {
 		char msg[512];
-		if (read_as_booted(o->items[i].path, i, o->items[i].role, *out, NULL, msg, sizeof msg)) {
+		bool open_end;
+		if (read_as_booted(o->items[i].path, i, o->items[i].role, *out, NULL, &open_end, msg,
+				   sizeof msg)) {
 			fflush(stdout);
 			fprintf(stderr, "initstack: %s\n", msg);
 			return EXIT_UNREADABLE;
 		}
+		if (open_end && i + 1 < o->nitems && c->out && !o->json)
+			fprintf(c->out,
+				"note: %s: its legacy lz4 stream runs to the end of the file: initstack.efi ends it with 4 NUL bytes (concatenated as systemd-boot does, the kernel would decode the next file as lz4 chunks)\n",
+				o->items[i].path);
 	}
 	return ist_tree_count(*out, IST_ACT_ERROR) ? EXIT_VIOLATION : EXIT_CLEAN;
 }

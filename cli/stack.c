@@ -89,6 +89,7 @@ static int on_segment(void *user, const struct ist_segment *s)
 struct source {
 	bool is_mem;
 	bool whole; /* mem holds the whole file: ist_archive_feed_whole */
+	bool open_end; /* out: ist_archive_open_end after a clean read */
 	int fd;
 	const uint8_t *mem;
 	size_t len, pos, chunk;
@@ -201,8 +202,10 @@ done:
 	if (tree)
 		ist_tree_end(tree);
 out:
-	if (a)
+	if (a) {
+		src->open_end = !st && ist_archive_open_end(a);
 		ist_archive_release(a);
+	}
 	free(a);
 	free(scratch);
 	free(buf);
@@ -225,8 +228,11 @@ enum ist_status read_archive_file(const char *path, unsigned index, enum ist_rol
 
 enum ist_status read_archive_file_whole(const char *path, ist_decoder_open_fn open_fn,
 					unsigned index, enum ist_role role, struct ist_tree *tree,
-					const struct file_hooks *hooks, char *msg, size_t msgsize)
+					const struct file_hooks *hooks, bool *open_end, char *msg,
+					size_t msgsize)
 {
+	if (open_end)
+		*open_end = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(msg, msgsize, "%s: cannot open: %s", path, strerror(errno));
@@ -243,6 +249,8 @@ enum ist_status read_archive_file_whole(const char *path, ist_decoder_open_fn op
 	}
 	struct source src = { .is_mem = true, .whole = true, .fd = -1, .mem = p, .len = len };
 	st = run(path, &src, open_fn, index, role, tree, hooks, msg, msgsize);
+	if (open_end)
+		*open_end = src.open_end;
 	if (map)
 		munmap(p, len);
 	else

@@ -44,11 +44,13 @@ enum ist_status read_archive_file(const char *path, unsigned index, enum ist_rol
  * Read `path` as the loader reads it: the whole file in one buffer (mapped)
  * through ist_archive_feed_whole, with the decoders `open_fn` (the tool
  * passes ist_loader_decoder_open, decoders/loader_decoders.h, so it accepts
- * exactly what initstack.efi accepts). Same results as read_archive_file.
+ * exactly what initstack.efi accepts). Same results as read_archive_file;
+ * *open_end (if not NULL) is ist_archive_open_end of the file.
  */
 enum ist_status read_archive_file_whole(const char *path, ist_decoder_open_fn open_fn,
 					unsigned index, enum ist_role role, struct ist_tree *tree,
-					const struct file_hooks *hooks, char *msg, size_t msgsize);
+					const struct file_hooks *hooks, bool *open_end, char *msg,
+					size_t msgsize);
 
 /* The same over a memory buffer, fed in chunks of `chunk` bytes (0: all). */
 enum ist_status read_archive_mem(const char *label, const uint8_t *buf, size_t len, size_t chunk,

@@ -78,3 +78,12 @@ has "check: ... with the offset of the check type" "$T/err" \
 # Read from a pipe, the file is read whole all the same.
 $I tree <(cat "$T/zst.img") >"$T/tree" 2>"$T/err"
 same "tree: an image from a pipe" "$T/plain.tree" "$T/tree"
+
+# Legacy lz4 has no end marker: with a file after it, the loader adds a zero
+# chunk size, and check says so; last in the stack, nothing to say.
+lz4 -q -l <"$T/main.cpio" >"$T/main.lz4"
+expect_exit "check: an lz4 image before another file is clean" 0 $I check "$T/main.lz4" "$T/early.cpio"
+has "check: ... with a note that the loader ends the lz4 stream" "$T/out" \
+	"note: $T/main.lz4: its legacy lz4 stream runs to the end of the file: initstack.efi ends it with 4 NUL bytes (concatenated as systemd-boot does, the kernel would decode the next file as lz4 chunks)"
+expect_exit "check: an lz4 image last in the stack" 0 $I check "$T/early.cpio" "$T/main.lz4"
+check "check: ... has nothing to note" sh -c "! grep -q '^note:' '$T/out'"

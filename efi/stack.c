@@ -9,6 +9,7 @@
 #include <initstack/inflate_split.h>
 #include <initstack/tree.h>
 
+#include "../decoders/kernel/kernel_decoders.h"
 #include "../decoders/loader_decoders.h"
 #include "mp.h"
 #include "stack.h"
@@ -350,6 +351,68 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 	return EFI_SUCCESS;
 }
 
+/* The kernel decoders' flush into a growing region. */
+struct region {
+	struct pages *out;
+	UINTN len;
+	EFI_STATUS es;
+};
+
+static int region_flush(void *user, const uint8_t *p, size_t n)
+{
+	struct region *r = user;
+	if (n > r->out->size - r->len) {
+		UINTN cap = r->out->size;
+		while (n > cap - r->len)
+			cap *= 2;
+		r->es = grow(r->out, cap, r->len);
+		if (EFI_ERROR(r->es))
+			return 1;
+	}
+	CopyMem((uint8_t *)pages_ptr(r->out) + r->len, (void *)p, n);
+	r->len += n;
+	return 0;
+}
+
+/*
+ * `decompress always` for the formats the kernel decoders read: the
+ * archive's leading member decoded by the kernel's own decompressor into
+ * one region, what follows it copied as it is (as gunzip does).
+ */
+static EFI_STATUS kdecode(enum ist_compression c, const struct pages *in, struct pages *out,
+			  const char *path, struct ist_error *err)
+{
+	const uint8_t *src = pages_ptr(in);
+	struct region r = { out, 0, EFI_SUCCESS };
+	size_t used = 0;
+	enum ist_status st = IST_NO_MEMORY;
+	if (!EFI_ERROR(pages_alloc(out, 4 * in->size + 4096)))
+		st = ist_kernel_decompress(c, src, in->size, &used, region_flush, &r, err);
+	if (st == IST_NO_MEMORY || EFI_ERROR(r.es)) {
+		ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
+			 path);
+		pages_free(out);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	if (st) {
+		struct ist_error inner = *err;
+		ist_fail(err, st, 0, "%s: %s member at offset 0: %s", path, ist_compression_name(c),
+			 inner.msg);
+		pages_free(out);
+		return EFI_LOAD_ERROR;
+	}
+	UINTN rest = in->size - used;
+	if (rest > out->size - r.len && EFI_ERROR(grow(out, r.len + rest, r.len))) {
+		ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
+			 path);
+		pages_free(out);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	CopyMem((uint8_t *)pages_ptr(out) + r.len, (void *)(src + used), rest);
+	out->size = r.len + rest;
+	return EFI_SUCCESS;
+}
+
 static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 			     const struct pages *files, struct ist_error *err)
 {
@@ -360,7 +423,22 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 		/* early archives stay untouched; deferred ones stay small until
 		 * handover decodes them (it is as fast, and the rootfs holds them) */
 		if (e->archive[i].role == IST_ROLE_EARLY || e->archive[i].role == IST_ROLE_DEFERRED ||
-		    files[i].size < 18 || p[0] != 0x1f || p[1] != 0x8b)
+		    files[i].size < 18)
+			continue;
+		enum ist_compression c = ist_compression_detect(p, files[i].size);
+		/* The other formats only when asked: the kernel decodes them with
+		 * the same code, so here it would only add a copy (docs/entry.md). */
+		if (c != IST_COMP_GZIP && c != IST_COMP_NONE && e->decompress == IST_DECOMPRESS_ALWAYS &&
+		    ist_kernel_decoder_supported(c)) {
+			EFI_STATUS s = kdecode(c, &files[i], &st->decoded[i], e->archive[i].path, err);
+			if (EFI_ERROR(s))
+				return s;
+			say("initstack: %s: %s, %llu bytes decompressed to %llu", e->archive[i].path,
+			    ist_compression_name(c), (unsigned long long)files[i].size,
+			    (unsigned long long)st->decoded[i].size);
+			continue;
+		}
+		if (p[0] != 0x1f || p[1] != 0x8b)
 			continue;
 		bool two_cores;
 		EFI_STATUS s = gunzip(&files[i], &st->decoded[i], e->archive[i].path, &two_cores, err);

@@ -162,6 +162,25 @@ printf '\xff\xff\xff\xff' | dd of="$T/corrupt.gz" bs=1 seek=40 conv=notrunc 2>/d
 fault corrupt-gzip "linux /boot/vmlinuz\ninitrd /boot/corrupt.gz\nloader-error shutdown\n" \
 	"initstack: error: /boot/corrupt.gz: gzip: offset " "initstack: shutting down" corrupt.gz
 
+# 5b. zstd and xz under `decompress always`: decoded by the loader with the
+#     kernel's own decompressors and handed on decoded
+zstd -q -19 -c "$T/dump.cpio" >"$T/dump.cpio.zst"
+xz --check=crc32 -c "$T/c.cpio" >"$T/c.cpio.xz"
+d=$(esp unzstd "linux /boot/vmlinuz\ninitrd /boot/dump.cpio.zst\ninitrd /boot/c.cpio.xz\ndecompress always\noptions console=ttyS0 panic=-1 rdinit=/init\n" dump.cpio.zst c.cpio.xz)
+boot_efi "$d" "$T/unzstd.log"
+check "zstd: decompress always decompressed it in the loader" \
+	grep -qa "initstack: /boot/dump.cpio.zst: zstd, $(stat -c %s "$T/dump.cpio.zst") bytes decompressed to $raw" "$T/unzstd.log"
+check "xz: ... and the xz one" \
+	grep -qa "initstack: /boot/c.cpio.xz: xz, $(stat -c %s "$T/c.cpio.xz") bytes decompressed to $(stat -c %s "$T/c.cpio")" "$T/unzstd.log"
+check "zstd: the initrd handed over is the decompressed stack ($total bytes)" \
+	grep -qa "initrd $total bytes" "$T/unzstd.log"
+section "$T/unzstd.log" "$BEGIN" "$END" | grep -v '^@i ' | sort >"$T/unzstd.tree"
+same "zstd: the kernel's tree = the tree of the gzip stack" "$T/gunzip-model.tree" "$T/unzstd.tree"
+head -c $(( $(stat -c %s "$T/dump.cpio.zst") - 64 )) "$T/dump.cpio.zst" >"$T/trunc.zst"
+fault truncated-zstd "linux /boot/vmlinuz\ninitrd /boot/trunc.zst\ndecompress always\nloader-error shutdown\n" \
+	"initstack: error: /boot/trunc.zst: zstd member at offset 0: ZSTD-compressed data is truncated" \
+	"initstack: shutting down" trunc.zst
+
 # 6. a big gzip archive (dracut's image, one gzip member, tens of MB) as a
 #    plain initrd on a machine with two CPUs: the loader decodes the second
 #    half of the deflate stream on the other one (MP services), the result

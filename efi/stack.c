@@ -388,12 +388,8 @@ static EFI_STATUS kdecode(enum ist_compression c, const struct pages *in, struct
 	enum ist_status st = IST_NO_MEMORY;
 	if (!EFI_ERROR(pages_alloc(out, 4 * in->size + 4096)))
 		st = ist_kernel_decompress(c, src, in->size, &used, region_flush, &r, err);
-	if (st == IST_NO_MEMORY || EFI_ERROR(r.es)) {
-		ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
-			 path);
-		pages_free(out);
-		return EFI_OUT_OF_RESOURCES;
-	}
+	if (st == IST_NO_MEMORY || EFI_ERROR(r.es))
+		goto no_memory;
 	if (st) {
 		struct ist_error inner = *err;
 		ist_fail(err, st, 0, "%s: %s member at offset 0: %s", path, ist_compression_name(c),
@@ -402,15 +398,16 @@ static EFI_STATUS kdecode(enum ist_compression c, const struct pages *in, struct
 		return EFI_LOAD_ERROR;
 	}
 	UINTN rest = in->size - used;
-	if (rest > out->size - r.len && EFI_ERROR(grow(out, r.len + rest, r.len))) {
-		ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
-			 path);
-		pages_free(out);
-		return EFI_OUT_OF_RESOURCES;
-	}
+	if (rest > out->size - r.len && EFI_ERROR(grow(out, r.len + rest, r.len)))
+		goto no_memory;
 	CopyMem((uint8_t *)pages_ptr(out) + r.len, (void *)(src + used), rest);
 	out->size = r.len + rest;
 	return EFI_SUCCESS;
+no_memory:
+	ist_fail(err, IST_NO_MEMORY, 0, "%s: not enough memory to decompress it (decompress always)",
+		 path);
+	pages_free(out);
+	return EFI_OUT_OF_RESOURCES;
 }
 
 static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,

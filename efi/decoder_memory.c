@@ -8,13 +8,10 @@
 
 void *ist_kernel_alloc(size_t size)
 {
-	void *p = NULL;
-	if (BS->AllocatePool(EfiLoaderData, size, &p) != EFI_SUCCESS)
-		return NULL;
-	return p;
+	return pool_get(size);
 }
 
 void ist_kernel_free(void *p)
 {
-	BS->FreePool(p);
+	pool_put(p);
 }

@@ -37,8 +37,15 @@ EFI_STATUS volume_root(EFI_HANDLE image, EFI_FILE_HANDLE *root, struct ist_error
 EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
 		     struct ist_error *err);
 
-/* Allocator hooks for the core, on AllocatePool. */
+/* Allocator hooks for the core, on pool_get. */
 extern const struct ist_alloc efi_alloc;
+
+/* AllocatePool, counted; pool_put(NULL) does nothing. */
+void *pool_get(UINTN size);
+void pool_put(void *p);
+/* Bytes the loader holds now, and the most it held at once (pages and pool). */
+UINTN mem_held(void);
+UINTN mem_peak(void);
 
 /* ASCII <-> UCS-2 for paths and options; false if it does not fit. */
 bool ascii_to_ucs2(const char *s, CHAR16 *out, UINTN cap);

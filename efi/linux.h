@@ -3,8 +3,10 @@
 
 #include "efi-util.h"
 
-/* Start the kernel with `options`; returns only if it could not run. */
-EFI_STATUS linux_start(EFI_HANDLE parent, const void *kernel, UINTN size, const char *options,
-		       struct ist_error *err);
+/* LoadImage the kernel from memory; the caller may free `kernel` after. */
+EFI_STATUS linux_load(EFI_HANDLE parent, const void *kernel, UINTN size, EFI_HANDLE *out,
+		      struct ist_error *err);
+/* Start the loaded kernel with `options`; returns only if it could not run. */
+EFI_STATUS linux_start(EFI_HANDLE kernel, const char *options, struct ist_error *err);
 
 #endif

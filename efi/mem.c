@@ -1,7 +1,9 @@
 /*
  * The memory primitives the core needs (see loader/shim.h). libgnuefi
  * already defines memcpy and memset; memmove and memcmp come from here.
- * Memory for the core: AllocatePool behind struct ist_alloc.
+ * Memory for the core: AllocatePool behind struct ist_alloc. Every
+ * allocation of the loader goes through here, so it can report the most it
+ * held at once (the boot benchmark's memory figure).
  */
 #include "efi-util.h"
 
@@ -31,20 +33,58 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
+static UINTN held, peak;
+
+static void hold(UINTN n)
+{
+	held += n;
+	if (held > peak)
+		peak = held;
+}
+
+UINTN mem_peak(void)
+{
+	return peak;
+}
+
+UINTN mem_held(void)
+{
+	return held;
+}
+
+/* A 16-byte header keeps the size for pool_put and the alignment for the core. */
+#define POOL_HEADER 16
+
+void *pool_get(UINTN size)
+{
+	void *p = NULL;
+	if (size > (UINTN)-1 - POOL_HEADER ||
+	    BS->AllocatePool(EfiLoaderData, size + POOL_HEADER, &p) != EFI_SUCCESS)
+		return NULL;
+	*(UINTN *)p = size;
+	hold(size);
+	return (UINT8 *)p + POOL_HEADER;
+}
+
+void pool_put(void *p)
+{
+	if (!p)
+		return;
+	UINT8 *h = (UINT8 *)p - POOL_HEADER;
+	held -= *(UINTN *)h;
+	BS->FreePool(h);
+}
+
 static void *pool_alloc(void *user, size_t size)
 {
 	(void)user;
-	void *p = NULL;
-	if (BS->AllocatePool(EfiLoaderData, size, &p) != EFI_SUCCESS)
-		return NULL;
-	return p;
+	return pool_get(size);
 }
 
 static void pool_free(void *user, void *p)
 {
 	(void)user;
-	if (p)
-		BS->FreePool(p);
+	pool_put(p);
 }
 
 const struct ist_alloc efi_alloc = { pool_alloc, pool_free, NULL };
@@ -58,14 +98,18 @@ EFI_STATUS pages_alloc(struct pages *pg, UINTN size)
 	if (EFI_ERROR(s)) {
 		pg->npages = 0;
 		pg->addr = 0;
+	} else {
+		hold(pg->npages * EFI_PAGE_SIZE);
 	}
 	return s;
 }
 
 void pages_free(struct pages *pg)
 {
-	if (pg->npages)
+	if (pg->npages) {
 		BS->FreePages(pg->addr, pg->npages);
+		held -= pg->npages * EFI_PAGE_SIZE;
+	}
 	pg->addr = 0;
 	pg->npages = 0;
 	pg->size = 0;

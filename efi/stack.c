@@ -11,6 +11,7 @@
 
 #include "../decoders/kernel/kernel_decoders.h"
 #include "../decoders/loader_decoders.h"
+#include "clock.h"
 #include "mp.h"
 #include "stack.h"
 
@@ -71,7 +72,7 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 	o.user = &c;
 	struct ist_archive *a = NULL;
 	EFI_STATUS s = EFI_SUCCESS;
-	if (BS->AllocatePool(EfiLoaderData, sizeof *a, (void **)&a) != EFI_SUCCESS) {
+	if (!(a = pool_get(sizeof *a))) {
 		ist_tree_free(c.tree);
 		ist_fail(err, IST_NO_MEMORY, 0, "out of memory for validation");
 		return EFI_OUT_OF_RESOURCES;
@@ -100,7 +101,7 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 			 errors == 1 ? "" : "s");
 		s = EFI_SECURITY_VIOLATION;
 	}
-	BS->FreePool(a);
+	pool_put(a);
 	ist_tree_free(c.tree);
 	return s;
 }
@@ -242,15 +243,13 @@ struct tail {
 static bool tail_alloc(struct tail *tl, UINTN cap)
 {
 	*tl = (struct tail){ 0 };
-	if (BS->AllocatePool(EfiLoaderData, sizeof *tl->t.s, (void **)&tl->t.s) != EFI_SUCCESS) {
-		tl->t.s = NULL;
+	if (!(tl->t.s = pool_get(sizeof *tl->t.s)))
 		return false;
-	}
 	if (cap > (UINTN)-1 - IST_INFLATE_HISTORY ||
 	    EFI_ERROR(pages_alloc(&tl->buf, cap + IST_INFLATE_HISTORY)) ||
 	    EFI_ERROR(pages_alloc(&tl->probe, TAIL_PROBE))) {
 		pages_free(&tl->buf);
-		BS->FreePool(tl->t.s);
+		pool_put(tl->t.s);
 		tl->t.s = NULL;
 		return false;
 	}
@@ -266,7 +265,7 @@ static void tail_free(struct tail *tl)
 	pages_free(&tl->buf);
 	pages_free(&tl->probe);
 	if (tl->t.s)
-		BS->FreePool(tl->t.s);
+		pool_put(tl->t.s);
 	tl->t.s = NULL;
 }
 
@@ -283,7 +282,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 {
 	*two_cores_ret = false;
 	struct ist_inflate *s = NULL;
-	if (BS->AllocatePool(EfiLoaderData, sizeof *s, (void **)&s) != EFI_SUCCESS)
+	if (!(s = pool_get(sizeof *s)))
 		return EFI_OUT_OF_RESOURCES;
 	const uint8_t *src = pages_ptr(in);
 	/* the last member's ISIZE is a good first guess for one member */
@@ -329,7 +328,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 			say("initstack: %s: decoded on 1 core: MP services: %s returned status %u",
 			    path, mp.failed, (unsigned)(mp.status & 0xffff));
 	}
-	BS->FreePool(s);
+	pool_put(s);
 	if (EFI_ERROR(es)) {
 		pages_free(out);
 		return EFI_OUT_OF_RESOURCES;
@@ -463,6 +462,7 @@ EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 	EFI_STATUS s = decompress(st, e, loaded, err);
 	if (EFI_ERROR(s))
 		return s;
+	st->decoded_ms = clock_ms();
 	/* what the kernel gets: the decoded copy where there is one */
 	struct pages files[IST_ENTRY_MAX_ARCHIVES];
 	for (unsigned i = 0; i < e->narchive; i++)
@@ -474,6 +474,7 @@ EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 	s = validate(st, e, files, err);
 	if (EFI_ERROR(s))
 		return s;
+	st->validated_ms = clock_ms();
 	/* a zero lz4 chunk size: see ist_archive_open_end */
 	static const UINT8 lz4_end[4];
 	unsigned last = e->narchive;

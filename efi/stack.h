@@ -13,6 +13,7 @@ struct efi_stack {
 	struct pages generated; /* /.initstack/ headers and manifest */
 	struct pages decoded[IST_ENTRY_MAX_ARCHIVES]; /* archives the loader decompressed */
 	bool open_end[IST_ENTRY_MAX_ARCHIVES]; /* ends in a legacy lz4 stream (ist_archive_open_end) */
+	UINT64 decoded_ms, validated_ms; /* clock_ms() when each step ended */
 };
 
 /*

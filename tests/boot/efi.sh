@@ -154,6 +154,15 @@ check "gzip: the initrd handed over is the decompressed stack ($total bytes)" \
 kib=$(( (total + 4095) / 4096 * 4 ))
 check "gzip: the kernel freed an initrd of that size (${kib}K: it got no gzip to inflate)" \
 	grep -qa "Freeing initrd memory: ${kib}K" "$T/gunzip.log"
+# the figures the boot benchmark reads: ordered phases, and a peak that
+# held both the gzip file and what it decoded to (both are counted)
+tl=$(tr -d '\r' <"$T/gunzip.log" | sed -n 's/^initstack: timing: files read by \([0-9]*\) ms, decoded by \([0-9]*\) ms, validated by \([0-9]*\) ms; StartImage at \([0-9]*\) ms after the loader started$/\1 \2 \3 \4/p')
+check "gzip: the timing line's phases are in order ($tl)" \
+	sh -c "set -- $tl; test \$# = 4 && test \$1 -le \$2 && test \$2 -le \$3 && test \$3 -le \$4"
+peak=$(tr -d '\r' <"$T/gunzip.log" | sed -n 's/^initstack: memory: peak \([0-9]*\) KiB held by the loader, [0-9]* KiB at StartImage (initrd [0-9]* KiB)$/\1/p')
+low=$(( (raw + $(stat -c %s "$T/dump.cpio.gz")) / 1024 ))
+check "gzip: the memory line's peak (${peak:-none} KiB) holds the file and its decoded copy (>= $low KiB)" \
+	test "${peak:-0}" -ge "$low"
 section "$T/gunzip.log" "$BEGIN" "$END" | grep -v '^@i ' | sort >"$T/gunzip.tree"
 $I tree "$T/dump.cpio.gz" "$T/c.cpio" 2>/dev/null | sed 's/ => .*$//' | sort >"$T/gunzip-model.tree"
 same "gzip: the kernel's tree = initstack tree of the gzip stack" "$T/gunzip-model.tree" "$T/gunzip.tree"

@@ -63,6 +63,7 @@ static EFI_STATUS validate(struct efi_stack *st, const struct ist_entry *e, cons
 	struct ist_tree_config cfg;
 	ist_tree_config_default(&cfg);
 	cfg.policy = e->policy;
+	cfg.no_digests = true;
 	cfg.event = on_event;
 	cfg.user = &c;
 	if (ist_tree_new(&c.tree, &efi_alloc, &cfg, err))
@@ -409,8 +410,9 @@ no_memory:
 	return EFI_OUT_OF_RESOURCES;
 }
 
+/* A decoded archive's compressed file is freed: the kernel gets the copy. */
 static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
-			     const struct pages *files, struct ist_error *err)
+			     struct pages *files, struct ist_error *err)
 {
 	if (e->decompress == IST_DECOMPRESS_NEVER)
 		return EFI_SUCCESS;
@@ -432,6 +434,7 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 			say("initstack: %s: %s, %llu bytes decompressed to %llu", e->archive[i].path,
 			    ist_compression_name(c), (unsigned long long)files[i].size,
 			    (unsigned long long)st->decoded[i].size);
+			pages_free(&files[i]);
 			continue;
 		}
 		if (p[0] != 0x1f || p[1] != 0x8b)
@@ -452,12 +455,13 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 		    (unsigned long long)files[i].size, (unsigned long long)st->decoded[i].size);
 		if (two_cores)
 			say("initstack: %s: decoded on 2 cores", e->archive[i].path);
+		pages_free(&files[i]);
 	}
 	return EFI_SUCCESS;
 }
 
 EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
-			   const struct pages *loaded, struct initrd *ir, struct ist_error *err)
+			   struct pages *loaded, struct initrd *ir, struct ist_error *err)
 {
 	EFI_STATUS s = decompress(st, e, loaded, err);
 	if (EFI_ERROR(s))

@@ -20,10 +20,11 @@ struct efi_stack {
  * Decompress gzip archives as the entry's `decompress` says, validate the
  * non-deferred archives with the core (events under the entry's policy),
  * then lay out the initrd: the archives in order, the deferred ones wrapped
- * as /.initstack/deferred/NN-NAME with a manifest.
+ * as /.initstack/deferred/NN-NAME with a manifest. A file that is
+ * decompressed is freed (its pages zeroed) once decoded.
  */
 EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
-			   const struct pages *files, struct initrd *ir, struct ist_error *err);
+			   struct pages *files, struct initrd *ir, struct ist_error *err);
 void efi_stack_free(struct efi_stack *st);
 
 #endif

@@ -571,7 +571,8 @@ enum ist_status ist_tree_entry(struct ist_tree *t, const struct ist_segment *s,
 enum ist_status ist_tree_data(struct ist_tree *t, const uint8_t *p, size_t n)
 {
 	if (t->cur && !t->keep_content) {
-		ist_sha256_update(&t->sha, p, n);
+		if (!t->cfg.no_digests)
+			ist_sha256_update(&t->sha, p, n);
 		t->written += n;
 	}
 	return t->err.status;
@@ -581,7 +582,8 @@ enum ist_status ist_tree_entry_end(struct ist_tree *t, const struct ist_cpio_ent
 {
 	(void)e;
 	if (t->cur && !t->keep_content) {
-		ist_sha256_final(&t->sha, t->cur->sha);
+		if (!t->cfg.no_digests)
+			ist_sha256_final(&t->sha, t->cur->sha);
 		t->cur->size = t->written;
 	}
 	t->cur = NULL;
@@ -753,7 +755,7 @@ static int visit(struct ist_tree *t, struct node *n, int (*cb)(void *, const str
 		.gid = i->gid,
 		.mtime = i->mtime,
 		.size = (i->mode & IST_S_IFMT) == IST_S_IFREG || (i->mode & IST_S_IFMT) == IST_S_IFLNK ? i->size : 0,
-		.sha256 = (i->mode & IST_S_IFMT) == IST_S_IFREG ? i->sha : NULL,
+		.sha256 = (i->mode & IST_S_IFMT) == IST_S_IFREG && !t->cfg.no_digests ? i->sha : NULL,
 		.target = i->target,
 		.rdevmajor = i->rmaj,
 		.rdevminor = i->rmin,

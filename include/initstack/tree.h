@@ -94,6 +94,10 @@ struct ist_tree_config {
 	 * default built-in archive (/dev, /dev/console, /root) is there. */
 	uint32_t root_mode;
 	bool builtin;
+	/* Judge only: no SHA-256 of each file's content (the walk gives NULL).
+	 * The loader sets it: the digests are for `initstack tree`, and they
+	 * cost a pass over every byte of the stack at boot. */
+	bool no_digests;
 };
 void ist_tree_config_default(struct ist_tree_config *c);
 

@@ -60,6 +60,8 @@ static int dump_item(void *u, const struct ist_tree_item *it)
 	char extra[160] = "";
 	if (it->target)
 		snprintf(extra, sizeof extra, " -> %s", it->target);
+	else if ((it->mode & 0170000) == 0100000 && !it->sha256)
+		snprintf(extra, sizeof extra, " %llu -", (unsigned long long)it->size);
 	else if ((it->mode & 0170000) == 0100000)
 		snprintf(extra, sizeof extra, " %llu %02x%02x", (unsigned long long)it->size,
 			 it->sha256[0], it->sha256[1]);
@@ -115,6 +117,36 @@ static void test_builtin_and_last_wins(void)
 			   "c0600 /dev/console\n"
 			   "d0700 /root\n");
 	CHECK_STR(ev.text, "allow overwrite 1 /bin/x: file overwrites a file from archive 0\n");
+	ist_tree_free(t);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* the loader's way: the same verdicts and sizes, no content digests */
+static void test_no_digests(void)
+{
+	struct events ev;
+	memset(&ev, 0, sizeof ev);
+	struct ist_tree_config cfg;
+	ist_tree_config_default(&cfg);
+	cfg.builtin = false;
+	cfg.no_digests = true;
+	cfg.event = on_event;
+	cfg.user = &ev;
+	struct ist_tree *t = NULL;
+	struct ist_error err;
+	if (ist_tree_new(&t, &host_alloc, &cfg, &err))
+		abort();
+	struct buf a = { 0 }, b = { 0 };
+	newc_file(&a, "x", 0644, "abc");
+	newc_trailer(&a);
+	newc_file(&b, "x", 0600, "b");
+	newc_trailer(&b);
+	add(t, &a, 0, IST_ROLE_KERNEL);
+	add(t, &b, 1, IST_ROLE_EXTRA);
+	CHECK_STR(dump(t), "d1777 /\n"
+			   "f0600 /x 1 -\n");
+	CHECK_STR(ev.text, "allow overwrite 1 /x: file overwrites a file from archive 0\n");
 	ist_tree_free(t);
 	buf_free(&a);
 	buf_free(&b);
@@ -388,6 +420,7 @@ static void test_policy_parse(void)
 int main(void)
 {
 	RUN(test_builtin_and_last_wins);
+	RUN(test_no_digests);
 	RUN(test_type_changes);
 	RUN(test_symlink_parent_and_protected);
 	RUN(test_protect_follows_the_kernel_camp);

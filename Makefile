@@ -113,7 +113,7 @@ $(LIBKDEC): $(KDEC) $(BUILD)/kernel/host_alloc.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 .SECONDARY:
-.PHONY: all core kernel-decoders cli tests check deps fuzz fuzzers bench demo clean freestanding asan
+.PHONY: all core kernel-decoders cli tests check deps fuzz fuzzers bench bench-boot demo clean freestanding asan
 all: cli tests efi handover
 
 core: $(LIBCORE)
@@ -200,6 +200,11 @@ deps:
 
 bench: deps all
 	$(Q)tests/bench/run.sh
+
+# boots under QEMU+OVMF against systemd-boot, GRUB and the kernel's stub
+# (about 30 minutes here); BENCH_BOOT_PLOT=docs copies the plot to docs/
+bench-boot: deps all
+	$(Q)tests/bench/boot.sh
 
 demo: deps all
 	$(Q)tests/demo.sh

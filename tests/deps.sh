@@ -5,7 +5,8 @@ PKGS="gcc make clang libclang-rt-14-dev llvm binutils
 zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
 cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static jq
 libdeflate-dev libdeflate-tools libisal-dev zopfli
-gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi initramfs-tools"
+gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi initramfs-tools
+grub-efi-amd64-bin grub-common gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

@@ -64,8 +64,9 @@ for l in 6 9; do
 	[ -s "$cache/corpus.cpio.gz$l" ] || gzip -"$l" -n -c "$cache/corpus.cpio" > "$cache/corpus.cpio.gz$l"
 done
 for l in 3 19; do
-	[ -s "$cache/corpus.cpio.zst$l" ] ||
-		zstd -q -T0 -"$l" -c "$cache/corpus.cpio" > "$cache/corpus.cpio.zst$l.tmp" &&
+	if [ ! -s "$cache/corpus.cpio.zst$l" ]; then
+		zstd -q -T0 -"$l" -c "$cache/corpus.cpio" > "$cache/corpus.cpio.zst$l.tmp"
 		mv "$cache/corpus.cpio.zst$l.tmp" "$cache/corpus.cpio.zst$l"
+	fi
 done
 

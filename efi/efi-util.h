@@ -10,6 +10,13 @@
 /* From efi/mem.c and libgnuefi (the core needs them too). */
 int memcmp(const void *a, const void *b, size_t n);
 
+/* Large copies (the initrd handed to the kernel, decoded archives): the
+ * firmware's CopyMem, not gnu-efi's, which moves a byte at a time. */
+static inline void copy_mem(void *dst, const void *src, UINTN n)
+{
+	BS->CopyMem(dst, (void *)src, n);
+}
+
 /* Print a line (core formatter, ASCII) on the console; serial mirrors it. */
 void say(const char *fmt, ...);
 

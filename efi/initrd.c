@@ -69,7 +69,7 @@ static EFI_STATUS EFIAPI load_file(struct load_file2 *this, EFI_DEVICE_PATH *pat
 	}
 	UINT8 *dst = buf;
 	for (UINTN i = 0; i < ir->nparts; i++) {
-		CopyMem(dst, (VOID *)ir->parts[i].p, ir->parts[i].len);
+		copy_mem(dst, ir->parts[i].p, ir->parts[i].len);
 		dst += ir->parts[i].len;
 		if (i + 1 < ir->nparts) {
 			UINTN pad = padded(ir->parts[i].len) - ir->parts[i].len;

@@ -124,7 +124,7 @@ static int gen_sink(void *user, const void *p, size_t n)
 		return 0;
 	if (g->len + n > g->size)
 		return IST_NO_SPACE;
-	CopyMem(g->buf + g->len, (void *)p, n);
+	copy_mem(g->buf + g->len, p, n);
 	g->len += n;
 	return 0;
 }
@@ -226,7 +226,7 @@ static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
 	if (EFI_ERROR(s))
 		return s;
 	if (keep)
-		CopyMem(pages_ptr(&bigger), pages_ptr(out), keep);
+		copy_mem(pages_ptr(&bigger), pages_ptr(out), keep);
 	pages_free(out);
 	*out = bigger;
 	return EFI_SUCCESS;
@@ -346,7 +346,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 		if (EFI_ERROR(es))
 			return EFI_OUT_OF_RESOURCES;
 	}
-	CopyMem((uint8_t *)pages_ptr(out) + total, (void *)(src + used), rest);
+	copy_mem((uint8_t *)pages_ptr(out) + total, src + used, rest);
 	out->size = total + rest;
 	return EFI_SUCCESS;
 }
@@ -369,7 +369,7 @@ static int region_flush(void *user, const uint8_t *p, size_t n)
 		if (EFI_ERROR(r->es))
 			return 1;
 	}
-	CopyMem((uint8_t *)pages_ptr(r->out) + r->len, (void *)p, n);
+	copy_mem((uint8_t *)pages_ptr(r->out) + r->len, p, n);
 	r->len += n;
 	return 0;
 }
@@ -400,7 +400,7 @@ static EFI_STATUS kdecode(enum ist_compression c, const struct pages *in, struct
 	UINTN rest = in->size - used;
 	if (rest > out->size - r.len && EFI_ERROR(grow(out, r.len + rest, r.len)))
 		goto no_memory;
-	CopyMem((uint8_t *)pages_ptr(out) + r.len, (void *)(src + used), rest);
+	copy_mem((uint8_t *)pages_ptr(out) + r.len, src + used, rest);
 	out->size = r.len + rest;
 	return EFI_SUCCESS;
 no_memory:

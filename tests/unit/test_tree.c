@@ -73,11 +73,12 @@ static int dump_item(void *u, const struct ist_tree_item *it)
 	return 0;
 }
 
-static struct ist_tree *new_tree(struct events *ev, bool builtin)
+static struct ist_tree *new_tree_digests(struct events *ev, bool builtin, bool digests)
 {
 	struct ist_tree_config cfg;
 	ist_tree_config_default(&cfg);
 	cfg.builtin = builtin;
+	cfg.no_digests = !digests;
 	cfg.event = on_event;
 	cfg.user = ev;
 	memset(ev, 0, sizeof *ev);
@@ -86,6 +87,11 @@ static struct ist_tree *new_tree(struct events *ev, bool builtin)
 	if (ist_tree_new(&t, &host_alloc, &cfg, &err))
 		abort();
 	return t;
+}
+
+static struct ist_tree *new_tree(struct events *ev, bool builtin)
+{
+	return new_tree_digests(ev, builtin, true);
 }
 
 static const char *dump(struct ist_tree *t)
@@ -126,17 +132,7 @@ static void test_builtin_and_last_wins(void)
 static void test_no_digests(void)
 {
 	struct events ev;
-	memset(&ev, 0, sizeof ev);
-	struct ist_tree_config cfg;
-	ist_tree_config_default(&cfg);
-	cfg.builtin = false;
-	cfg.no_digests = true;
-	cfg.event = on_event;
-	cfg.user = &ev;
-	struct ist_tree *t = NULL;
-	struct ist_error err;
-	if (ist_tree_new(&t, &host_alloc, &cfg, &err))
-		abort();
+	struct ist_tree *t = new_tree_digests(&ev, false, false);
 	struct buf a = { 0 }, b = { 0 };
 	newc_file(&a, "x", 0644, "abc");
 	newc_trailer(&a);

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "efi-util.h"
+#include "entries.h"
 #include "initrd.h"
 #include "linux.h"
 #include "stack.h"
@@ -21,6 +22,7 @@ struct boot {
 	EFI_HANDLE image;
 	EFI_FILE_HANDLE root;
 	char entry_path[PATH_MAX_];
+	bool entry_missing; /* the entry file itself was not found */
 	struct pages entry_file, kernel;
 	EFI_HANDLE kernel_image;
 	struct pages archive[IST_ENTRY_MAX_ARCHIVES];
@@ -79,20 +81,14 @@ static void entry_beside_image(EFI_LOADED_IMAGE *li, char *out, UINTN cap)
 
 static EFI_STATUS load_entry(struct boot *b)
 {
-	EFI_LOADED_IMAGE *li = NULL;
-	EFI_STATUS s = BS->HandleProtocol(b->image, &LoadedImageProtocol, (void **)&li);
-	if (EFI_ERROR(s)) {
-		ist_fail(&b->err, IST_UNSUPPORTED, 0, "cannot find the loader's own image");
-		return s;
-	}
-	if (!entry_from_options(li, b->entry_path, sizeof b->entry_path))
-		entry_beside_image(li, b->entry_path, sizeof b->entry_path);
-	s = volume_root(b->image, &b->root, &b->err);
+	EFI_STATUS s = volume_root(b->image, &b->root, &b->err);
 	if (EFI_ERROR(s))
 		return s;
 	s = file_read(b->root, b->entry_path, &b->entry_file, &b->err);
-	if (EFI_ERROR(s))
+	if (EFI_ERROR(s)) {
+		b->entry_missing = s == EFI_NOT_FOUND;
 		return s;
+	}
 	if (ist_entry_parse(&b->entry, b->entry_path, pages_ptr(&b->entry_file), b->entry_file.size,
 			    &b->err))
 		return EFI_LOAD_ERROR;
@@ -207,21 +203,74 @@ static EFI_STATUS boot(struct boot *b)
 	return linux_start(b->kernel_image, b->cmdline, &b->err);
 }
 
+/*
+ * The entries to try, in order: the one `entry=` names, and only it; else
+ * initstack.conf beside our image, then those of /loader/entries, newest
+ * first. `*beside` says whether the first is the implicit initstack.conf.
+ */
+static EFI_STATUS candidates(EFI_HANDLE image, struct entries *c, bool *beside)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+	EFI_STATUS s = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li);
+	if (EFI_ERROR(s))
+		return s;
+	c->n = 1;
+	*beside = false;
+	if (entry_from_options(li, c->path[0], sizeof c->path[0]))
+		return EFI_SUCCESS;
+	*beside = true;
+	entry_beside_image(li, c->path[0], sizeof c->path[0]);
+	EFI_FILE_HANDLE root = NULL;
+	struct ist_error err = { 0 };
+	if (EFI_ERROR(volume_root(image, &root, &err)))
+		return EFI_SUCCESS; /* boot() says why */
+	struct entries *dir = pool_get(sizeof *dir);
+	if (dir) {
+		entries_list(root, dir);
+		for (unsigned i = 0; i < dir->n && c->n < ENTRIES_MAX; i++)
+			CopyMem(c->path[c->n++], dir->path[i], sizeof c->path[0]);
+		pool_put(dir);
+	}
+	root->Close(root);
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	InitializeLib(image, systab);
 	clock_start();
 	struct boot *b = pool_get(sizeof(struct boot));
-	if (!b) {
+	struct entries *c = pool_get(sizeof *c);
+	bool beside = false;
+	if (!b || !c) {
 		say("initstack: error: out of memory");
 		return EFI_OUT_OF_RESOURCES;
 	}
-	SetMem(b, sizeof *b, 0);
-	b->image = image;
-	EFI_STATUS s = boot(b);
-	say("initstack: error: %s", b->err.msg[0] ? b->err.msg : "boot failed");
-	enum ist_loader_error action = b->entry_ok ? b->entry.loader_error : IST_LOADER_RETURN;
-	free_all(b);
+	if (EFI_ERROR(candidates(image, c, &beside))) {
+		say("initstack: error: cannot find the loader's own image");
+		return EFI_LOAD_ERROR;
+	}
+	EFI_STATUS s = EFI_NOT_FOUND;
+	/* with several entries, the first that could be read decides */
+	enum ist_loader_error action = IST_LOADER_RETURN;
+	bool decided = false;
+	for (unsigned i = 0; i < c->n; i++) {
+		SetMem(b, sizeof *b, 0);
+		b->image = image;
+		CopyMem(b->entry_path, c->path[i], sizeof b->entry_path);
+		s = boot(b);
+		bool quiet = i == 0 && beside && b->entry_missing && c->n > 1;
+		if (!quiet)
+			say("initstack: error: %s", b->err.msg[0] ? b->err.msg : "boot failed");
+		if (!decided && b->entry_ok) {
+			action = b->entry.loader_error;
+			decided = true;
+		}
+		free_all(b);
+		if (i + 1 < c->n && !quiet)
+			say("initstack: trying the next entry, %s", c->path[i + 1]);
+	}
+	pool_put(c);
 	pool_put(b);
 	switch (action) {
 	case IST_LOADER_REBOOT:

@@ -167,4 +167,14 @@ enum ist_status ist_entry_check_arch(const struct ist_entry *e, const char *file
  * repeated separators and `.` components aside), or -1. */
 int ist_entry_find_archive(const struct ist_entry *e, const char *path, size_t len);
 
+/*
+ * Order two entry names (or versions) as the Boot Loader Specification
+ * orders entries without a sort-key: by the UAPI version format, so that
+ * "6.1.0-10-amd64" < "6.1.0-9-amd64" is false. Runs of digits compare as
+ * numbers, runs of letters bytewise, other characters separate runs; a `~`
+ * sorts before anything, even the end ("6.2~rc1" < "6.2"). Negative, zero or
+ * positive like memcmp. `a` and `b` are NUL-terminated.
+ */
+int ist_version_cmp(const char *a, const char *b);
+
 #endif

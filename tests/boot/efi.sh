@@ -111,6 +111,29 @@ check "fault policy: the event is on the console" \
 	grep -qa 'initstack: error: /boot/dir-order.cpio: offset 0: "order": type-change: directory replaces a file from archive 0' "$T/policy.log"
 check "fault truncated: loader-error shutdown powers the machine off" grep -qa "initstack: shutting down" "$T/truncated.log"
 
+# 3b. no initstack.conf: the entries of /loader/entries, newest first by
+#     the BLS version order (6.1.0-10 before 6.1.0-9); the newest names a
+#     digest its archive no longer has, so the loader says so and boots the
+#     one before; a *.conf.old is not an entry
+d=$(esp fallback "" base.cpio a.cpio b.cpio c.cpio)
+rm "$d/EFI/BOOT/initstack.conf"
+mkdir -p "$d/loader/entries"
+ent() { printf 'title %s\nlinux /boot/vmlinuz\ninitrd /boot/base.cpio\ninitrd /boot/%s\n%bsha256 /boot/%s %s\n' \
+	"$1" "$2" "$OPTS" "$2" "$(sha256sum <"$d/boot/$2" | cut -d' ' -f1)" >"$d/loader/entries/$3"; }
+ent new b.cpio debian-6.1.0-10-amd64.conf
+ent old a.cpio debian-6.1.0-9-amd64.conf
+ent stale c.cpio debian-6.1.0-11-amd64.conf.old
+printf 'X' | dd of="$d/boot/b.cpio" bs=1 seek=200 conv=notrunc status=none
+boot_efi "$d" "$T/fallback.log"
+check "fallback: the newest entry is tried first" \
+	grep -qa "initstack: /loader/entries/debian-6.1.0-10-amd64.conf: new" "$T/fallback.log"
+check "fallback: its flipped byte is refused with the entry's sha256 line" \
+	grep -qa "initstack: error: /boot/b.cpio: sha256 .*, but /loader/entries/debian-6.1.0-10-amd64.conf:6 says" "$T/fallback.log"
+check "fallback: the loader goes on to the entry before" \
+	grep -qa "initstack: trying the next entry, /loader/entries/debian-6.1.0-9-amd64.conf" "$T/fallback.log"
+check "fallback: and boots it (its archive's /order)" grep -qa "@@INIT@@ order=A" "$T/fallback.log"
+check "fallback: *.conf.old is not an entry" sh -c "! grep -qa 'stale' '$T/fallback.log'"
+
 # 4. the peer: the same BLS entry through systemd-boot and through initstack
 #    gives the same tree, and it is the tree `initstack tree` predicts
 SDBOOT=/usr/lib/systemd/boot/efi/systemd-bootx64.efi

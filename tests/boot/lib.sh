@@ -251,7 +251,14 @@ kernel_modules() {
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules ./usr/lib/modules 2>/dev/null ||
 			dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$pkgdir" ./lib/modules 2>/dev/null
 	fi
-	if [ -d "$pkgdir/lib/modules/$ver" ]; then echo "$pkgdir/lib/modules/$ver"; else echo "$pkgdir/usr/lib/modules/$ver"; fi
+	local dir=$pkgdir/usr/lib/modules/$ver
+	[ -d "$pkgdir/lib/modules/$ver" ] && dir=$pkgdir/lib/modules/$ver
+	# the package has no modules.dep (its postinst makes it); dracut needs it
+	# (mkinitramfs makes it itself, so a suite that ran it first hid this)
+	if [ ! -f "$dir/modules.dep" ]; then
+		depmod -b "${dir%/lib/modules/*}" "$ver" >&2 || return 1
+	fi
+	echo "$dir"
 }
 
 # with_kernel VMLINUZ CMD: run the shell command CMD in a private mount

@@ -17,6 +17,9 @@ static const char usage[] =
 	"                             or a gen_init_cpio-style list (--list FILE)\n"
 	"  bench  [--runs N] FILE...  how fast each compressed segment decodes, with the\n"
 	"                             loader's and the handover's decoders\n"
+	"  install [--esp DIR] [--removable]  initstack.efi on the ESP (and a UEFI boot\n"
+	"                             option); remove undoes it\n"
+	"  entry  add|remove KVER     the boot entry of an installed kernel\n"
 	"\n"
 	"stack options (archives are unpacked in the order given):\n"
 	"  --early FILE | --kernel FILE | --extra FILE | --deferred FILE\n"
@@ -51,6 +54,12 @@ int main(int argc, char **argv)
 		return cmd_tree(argc - 1, argv + 1);
 	if (!strcmp(c, "build"))
 		return cmd_build(argc - 1, argv + 1);
+	if (!strcmp(c, "entry"))
+		return cmd_entry(argc - 1, argv + 1);
+	if (!strcmp(c, "install"))
+		return cmd_install(argc - 1, argv + 1);
+	if (!strcmp(c, "remove"))
+		return cmd_remove(argc - 1, argv + 1);
 	if (!strcmp(c, "bench"))
 		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "initstack: unknown command \"%s\"\n%s", c, usage);

@@ -65,3 +65,20 @@ dumptree() {
 treeof() {
 	"$INITSTACK" tree --no-builtin --kernel "$1" | grep -v ' /$' | sed 's/ => .*$//' | sort
 }
+
+# fetch_bootctl: the path of systemd's bootctl, from Debian's systemd-boot
+# package unpacked once into the cache (not installed: its postinst would
+# put systemd-boot on any ESP it finds).
+fetch_bootctl() {
+	local c=${INITSTACK_CACHE:-/var/tmp/initstack-cache}/systemd-boot
+	if [ ! -x "$c/root/usr/bin/bootctl" ]; then
+		mkdir -p "$c"
+		(
+			flock 9 && cd "$c" && [ -x root/usr/bin/bootctl ] && exit 0
+			rm -f systemd-boot_*.deb
+			{ apt-get download systemd-boot || { apt-get update -q && apt-get download systemd-boot; }; } &&
+				rm -rf root && dpkg-deb -x systemd-boot_*.deb root
+		) 9>"$c.lock" >&2 || return 1
+	fi
+	echo "$c/root/usr/bin/bootctl"
+}

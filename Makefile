@@ -19,7 +19,7 @@ INC      := -Iinclude
 # The core is freestanding C: no libc headers, no builtins assumed beyond the
 # documented memcpy/memmove/memset/memcmp (see docs/design.md).
 CORE_CFLAGS := $(WARN) $(INC) -ffreestanding $(CFLAGS) $(SAN)
-HOST_CFLAGS := $(WARN) $(INC) -D_GNU_SOURCE $(CFLAGS) $(SAN)
+HOST_CFLAGS := $(WARN) $(INC) -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(SAN)
 HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2 -lpthread
 
 CORE_SRC  := $(sort $(wildcard loader/*.c))
@@ -113,7 +113,7 @@ $(LIBKDEC): $(KDEC) $(BUILD)/kernel/host_alloc.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 .SECONDARY:
-.PHONY: all core kernel-decoders cli tests check deps fuzz fuzzers bench bench-boot demo clean freestanding asan
+.PHONY: all core kernel-decoders cli tests check deps fuzz fuzzers bench bench-boot demo clean freestanding asan deb system-check
 all: cli tests efi handover
 
 core: $(LIBCORE)
@@ -208,6 +208,19 @@ bench-boot: deps all
 
 demo: deps all
 	$(Q)tests/demo.sh
+
+# ---- the Debian package (debian/) -------------------------------------------
+# Built by dpkg-buildpackage from a copy of the tree in build/deb/ (so its
+# build and clean never touch this one), then held to lintian.
+DEB_DIR := build/deb
+deb:
+	$(Q)tests/deps.sh system
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/initstack
+	$(Q)tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/initstack
+	$(Q)cd $(DEB_DIR)/initstack && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	$(Q)lintian --fail-on error,warning --info $(DEB_DIR)/initstack_*_amd64.deb
+	$(Q)ls $(DEB_DIR)/initstack_*_amd64.deb
 
 clean:
 	rm -rf build

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Install the Debian packages the build and the tests need (idempotent).
+#   tests/deps.sh [system]
 set -eu
 PKGS="gcc make clang libclang-rt-14-dev llvm binutils
 zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
@@ -7,6 +8,10 @@ cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static jq
 libdeflate-dev libdeflate-tools libisal-dev zopfli
 gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi initramfs-tools
 grub-efi-amd64-bin grub-common gnuplot-nox"
+# `tests/deps.sh system`: also what `make deb` and `make system-check` need
+if [ "${1:-}" = system ]; then
+	PKGS="$PKGS debhelper dpkg-dev lintian linux-source-6.1 mmdebstrap e2fsprogs fdisk efibootmgr"
+fi
 
 missing=""
 for p in $PKGS; do

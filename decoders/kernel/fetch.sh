@@ -23,6 +23,10 @@ log() { echo "kernel decoders: $*" >&2; }
 	[ -f "$DIR/.complete" ] && exit 0
 	cd "$CACHE"
 	deb=$(ls "${PKG}"_*.deb 2>/dev/null | head -1 || true)
+	# an installed linux-source-6.1 (a Build-Depends of the Debian package,
+	# whose build must not download) is used as it is
+	src=/usr/src/$PKG.tar.xz
+	[ -z "$deb" ] && [ -f "$src" ] && deb=installed
 	if [ -z "$deb" ]; then
 		log "downloading $PKG"
 		rm -rf dl.src && mkdir dl.src
@@ -34,11 +38,13 @@ log() { echo "kernel decoders: $*" >&2; }
 		mv dl.src/"${PKG}"_*.deb . && rm -rf dl.src
 		deb=$(ls "${PKG}"_*.deb | head -1)
 	fi
-	log "extracting the decompressors from $deb (once; takes a while)"
+	from=$deb
+	[ "$deb" = installed ] && from=$src
+	log "extracting the decompressors from $from (once; takes a while)"
 	tmp=$DIR.tmp
 	rm -rf "$tmp" && mkdir -p "$tmp"
 	top=linux-source-6.1
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/$PKG.tar.xz | xz -dc |
+	if [ "$deb" = installed ]; then cat "$src"; else dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/$PKG.tar.xz; fi | xz -dc |
 		tar -x -C "$tmp" --strip-components=1 --wildcards \
 			"$top/lib/decompress_unzstd.c" "$top/lib/decompress_unxz.c" \
 			"$top/lib/decompress_unlzma.c" "$top/lib/decompress_bunzip2.c" \
@@ -54,6 +60,6 @@ log() { echo "kernel decoders: $*" >&2; }
 		include/linux/lzo.h include/linux/decompress/mm.h; do
 		[ -f "$tmp/$f" ] || { log "$f missing from $deb"; exit 1; }
 	done
-	echo "$deb" >"$tmp/.complete"
+	echo "$from" >"$tmp/.complete"
 	rm -rf "$DIR" && mv "$tmp" "$DIR"
 ) 9>"$CACHE/.kernel-decoders.lock"

@@ -74,9 +74,17 @@ static int copy(const char *who, const char *from, const char *to)
 	return rc;
 }
 
+/* A chroot (an image being built) sees the host's firmware variables, if
+ * anything: never ours to change. Unknown (no /proc) counts as a chroot. */
+static bool in_chroot(void)
+{
+	struct stat a, b;
+	return stat("/", &a) || stat("/proc/1/root/", &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
 static bool efi_variables(void)
 {
-	return !*sys_root && sys_is_dir("/sys/firmware/efi/efivars");
+	return !*sys_root && sys_is_dir("/sys/firmware/efi/efivars") && !in_chroot();
 }
 
 /* Run a program, its output to `out` (NULL: ours); its exit status or -1. */

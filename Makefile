@@ -222,5 +222,10 @@ deb:
 	$(Q)lintian --fail-on error,warning --info $(DEB_DIR)/initstack_*_amd64.deb
 	$(Q)ls $(DEB_DIR)/initstack_*_amd64.deb
 
+# A whole Debian 12 system (mmdebstrap, cached) gets the package in a chroot
+# and boots through initstack to multi-user.target (tests/system/check.sh)
+system-check: deb
+	$(Q)tests/system/check.sh $(DEB_DIR)/initstack_*_amd64.deb
+
 clean:
 	rm -rf build

@@ -297,6 +297,11 @@ static int build_kernel_archive(const char *out, const struct opts *o)
 	for (unsigned i = 0; i < nhooks; i++) {
 		if (masked(hooks[i]))
 			continue;
+		if (access(hooks[i], X_OK) || sys_is_dir(hooks[i])) {
+			/* as handover does at boot: a hook is an executable file */
+			fprintf(stderr, "initstack entry: %s: not an executable file, not a hook (skipped)\n", hooks[i]);
+			continue;
+		}
 		argv[argc++] = "--hook";
 		argv[argc++] = hooks[i];
 	}

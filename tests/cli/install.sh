@@ -27,6 +27,7 @@ for h in 10-net 20-keys 30-gone; do printf '#!/bin/sh\necho %s\n' "$h" >"$R/usr/
 printf '#!/bin/sh\necho local\n' >"$R/etc/initstack/hooks/20-keys"
 ln -s /dev/null "$R/etc/initstack/hooks/30-gone"
 chmod +x "$R"/usr/lib/initstack/hooks/* "$R/etc/initstack/hooks/20-keys"
+echo 'notes' >"$R/etc/initstack/hooks/README"
 printf '# ours\non-clash error\nprotect /kernel\nprotect /usr/lib/firmware\n' >"$R/etc/initstack/policy"
 
 # install
@@ -71,6 +72,9 @@ check "entry add: hooks from /usr/lib, /etc's own overriding, /dev/null masking"
 	test "$(awk '$NF ~ /^kernel\/hooks\// { printf "%s ", $NF }' "$T/k.list")" = "kernel/hooks/10-net kernel/hooks/20-keys "
 bsdtar -xOf "$D/kernel.cpio" kernel/hooks/20-keys >"$T/h20"
 check "entry add: 20-keys is /etc's" grep -qx 'echo local' "$T/h20"
+check "entry add: a file that is not executable is no hook, and says so" \
+	grep -q 'etc/initstack/hooks/README: not an executable file, not a hook (skipped)' "$T/err"
+rm "$R/etc/initstack/hooks/README"
 
 # the files are written only when they change
 touch -d @1000000000 "$D"/* "$E"

@@ -17,6 +17,7 @@
 #include <initstack/cpio.h>
 
 #include "cmd.h"
+#include "util.h"
 
 struct item {
 	char *name;    /* archive name, no leading "/" or "./" */
@@ -369,25 +370,6 @@ static void add_dir(struct build *b, const char *name)
 	it->nlink = 2;
 }
 
-/* handover beside this program in a build tree: build/X/initstack -> build/handover/handover */
-static char *default_handover(void)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/handover/handover");
-	return access(exe, R_OK) ? NULL : strdup(exe);
-}
-
 /* After sorting: one entry per name; a directory given twice is one. */
 static int dedupe(struct build *b)
 {
@@ -479,7 +461,7 @@ int cmd_build(int argc, char **argv)
 		/* the kernel camp's: handover, its hooks, the files of DIR; root's */
 		if (list || optind + 1 < argc)
 			return fail("--kernel-archive takes at most one directory of extra files%s%s", "", "");
-		char *found = handover ? NULL : default_handover();
+		char *found = handover ? NULL : build_tree_file("handover/handover");
 		if (!handover && !found)
 			return fail("no handover next to this program; give --handover PATH%s%s", "", "");
 		if (b.uid < 0) {

@@ -235,9 +235,19 @@ static int read_policy(struct text *out)
 	return rc ? EXIT_VIOLATION : 0;
 }
 
+/* Write PATH (unless dry_run) and add its sha256 line to `digests` (if
+ * not NULL). */
 static int write_file(const char *path, const uint8_t *p, size_t n, struct text *digests,
-		      const char *esp_path)
+		      const char *esp_path, bool dry_run)
 {
+	if (digests) {
+		uint8_t d[IST_SHA256_SIZE];
+		char hex[IST_SHA256_HEX];
+		ist_sha256(p, n, d);
+		put(digests, "sha256         %s %s\n", esp_path, ist_sha256_hex(d, hex));
+	}
+	if (dry_run)
+		return 0;
 	size_t had_len;
 	uint8_t *had = sys_read(path, &had_len);
 	/* the hooks run this for every initrd update: the ESP (FAT, often
@@ -246,12 +256,6 @@ static int write_file(const char *path, const uint8_t *p, size_t n, struct text 
 	free(had);
 	if (!same && sys_write(path, p, n))
 		return fail("%s: cannot write: %s", path, strerror(errno));
-	if (digests) {
-		uint8_t d[IST_SHA256_SIZE];
-		char hex[IST_SHA256_HEX];
-		ist_sha256(p, n, d);
-		put(digests, "sha256         %s %s\n", esp_path, ist_sha256_hex(d, hex));
-	}
 	return 0;
 }
 
@@ -420,16 +424,8 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		char esp_path[PATH_MAX];
 		snprintf(esp_path, sizeof esp_path, "%s/%s", rel, files[i].name);
 		snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
-		if (o->dry_run) {
-			uint8_t d[IST_SHA256_SIZE];
-			char hex[IST_SHA256_HEX];
-			ist_sha256(files[i].p, files[i].n, d);
-			if (files[i].digest)
-				put(&digests, "sha256         %s %s\n", esp_path, ist_sha256_hex(d, hex));
-			continue;
-		}
 		if ((rc = write_file(path, files[i].p, files[i].n, files[i].digest ? &digests : NULL,
-				     esp_path)))
+				     esp_path, o->dry_run)))
 			goto out;
 	}
 	if (!early && !o->dry_run) {
@@ -455,7 +451,7 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		rc = fail("%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if ((rc = write_file(entry_path, (const uint8_t *)entry.p, entry.n, NULL, NULL)))
+	if ((rc = write_file(entry_path, (const uint8_t *)entry.p, entry.n, NULL, NULL, false)))
 		goto out;
 	printf("initstack entry: %s: %s%s, initrd %zu bytes deferred%s\n", entry_path,
 	       rel, "/linux", rd_len - rest, early ? ", early microcode in front" : "");

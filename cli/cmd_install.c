@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "esp.h"
 #include "sysfiles.h"
+#include "util.h"
 
 #define LABEL "initstack"
 #define ENTRY_MARK "# initstack entry add "
@@ -41,20 +42,7 @@ static char *loader_source(const char *given)
 	const char *pkg = sys_path(INITSTACK_LIBDIR "/initstack.efi");
 	if (sys_exists(pkg))
 		return strdup(pkg);
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 40);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0'; /* build/host */
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash, "/efi-x86_64/initstack.efi");
-	return sys_exists(exe) ? strdup(exe) : NULL;
+	return build_tree_file("efi-x86_64/initstack.efi");
 }
 
 static int copy(const char *who, const char *from, const char *to)

@@ -1,6 +1,8 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <initstack/cpio.h>
 
@@ -80,4 +82,29 @@ void mode_string(uint32_t mode, char out[11])
 	if (mode & 01000)
 		out[9] = out[9] == 'x' ? 't' : 'T';
 	out[10] = '\0';
+}
+
+char *build_tree_file(const char *rel)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) { /* the program's name, then build/X */
+		char *slash = strrchr(exe, '/');
+		if (!slash)
+			return NULL;
+		*slash = '\0';
+	}
+	size_t len = strlen(exe) + 1 + strlen(rel) + 1;
+	char *out = malloc(len);
+	if (!out)
+		return NULL;
+	snprintf(out, len, "%s/%s", exe, rel);
+	if (access(out, R_OK)) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

@@ -19,4 +19,8 @@ void mode_string(uint32_t mode, char out[11]);
 char type_letter(uint32_t mode);
 const char *type_word(uint32_t mode);
 
+/* REL in the build tree this program runs from (build/X/initstack ->
+ * build/REL), if that file exists; NULL otherwise. Free it. */
+char *build_tree_file(const char *rel);
+
 #endif

@@ -19,7 +19,9 @@ SYS_ESP_VOLID=1A2B3C4D
 SYS_ESP_UUID=1A2B-3C4D
 SYS_ESP_PARTUUID=0f3b6d3a-8c1e-4f2a-9b7d-5e4c3a2b1d02
 SYS_DISK_GUID=0f3b6d3a-8c1e-4f2a-9b7d-5e4c3a2b1d00
-# a fixed machine id: boot entries written by package hooks name it
+# written by the customize hook, but mmdebstrap empties /etc/machine-id as
+# it finishes (systemd makes one at first boot), so the entries the package
+# writes are named by os-release's ID, "debian", as bootctl's would be
 SYS_MACHINE_ID=4e5f6a7b8c9d40e1a2b3c4d5e6f70819
 SYS_HOSTNAME=initstack-system
 

@@ -7,7 +7,8 @@
 #     ESP at /boot/efi and writes the entry of the installed kernel), a hook
 #     in /etc/initstack/hooks, a second kernel package from Debian's archive
 #     (its postinst.d hook writes its entry), that kernel removed (its entry
-#     goes) and installed again, and `update-initramfs -u` (the entry gets
+#     goes) and installed again, removed and added again by systemd's
+#     kernel-install (our plugin), and `update-initramfs -u` (the entry gets
 #     the new initrd and digest); every entry's digests are checked against
 #     the files on the ESP after each step;
 #  2. the disk image (disk.sh) boots under OVMF through EFI/BOOT/BOOTX64.EFI
@@ -95,9 +96,10 @@ digests_ok() {
 }
 
 # as docs/install.md has the user do: apt resolves the libraries the tool
-# links (the tree's lists were dropped to keep the cache small)
+# links (the tree's lists were dropped to keep the cache small), with
+# efibootmgr, which it recommends and the tree does not install
 check "package: apt install ./initstack_*.deb in the chroot" \
-	in_tree "apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y /tmp/debs/$(basename "$DEB")"
+	in_tree "apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y /tmp/debs/$(basename "$DEB") efibootmgr"
 check "package: its postinst put the loader on the ESP and the fallback path" \
 	sh -c "cmp -s '$T/usr/lib/initstack/initstack.efi' '$ESP/EFI/initstack/initstackx64.efi' &&
 		cmp -s '$T/usr/lib/initstack/initstack.efi' '$ESP/EFI/BOOT/BOOTX64.EFI'"
@@ -121,7 +123,16 @@ check "kernel install: its entry appears, with the digests of its files" digests
 check "kernel remove: dpkg -r linux-image-$K2" in_tree "dpkg -r linux-image-$K2"
 check "kernel remove: its entry and files are gone, $K1's stay" \
 	sh -c "[ ! -e '$(entry "$K2")' ] && [ ! -e '$ESP/$TOKEN/$K2' ] && [ -f '$e1' ]"
-check "kernel install: again (the fallback of the boots below)" in_tree "dpkg -i /tmp/debs/$(basename "$K2DEB")"
+check "kernel install: again" in_tree "dpkg -i /tmp/debs/$(basename "$K2DEB")"
+# systemd's kernel-install (in Debian's systemd package; Debian's kernel
+# packages do not call it, other distributions' and users do), with our
+# plugin alone: the other plugins would add entries of their own
+ki="KERNEL_INSTALL_PLUGINS=/usr/lib/kernel/install.d/90-initstack.install kernel-install"
+check "kernel-install remove $K2" in_tree "$ki remove $K2"
+check "kernel-install remove: its entry is gone" sh -c "[ ! -e '$(entry "$K2")' ]"
+check "kernel-install add $K2 (the fallback of the boots below)" \
+	in_tree "$ki add $K2 /boot/vmlinuz-$K2 /boot/initrd.img-$K2"
+check "kernel-install add: the entry is back, with the digests of its files" digests_ok "$K2"
 before=$(grep "^sha256 .*/$K1/initstack/initrd " "$e1" || true)
 check "update-initramfs -u -k $K1" in_tree "update-initramfs -u -k $K1"
 after=$(grep "^sha256 .*/$K1/initstack/initrd " "$e1" || true)
@@ -130,6 +141,20 @@ if [ -n "$before" ] && [ "$before" != "$after" ] && digests_ok "$K1"; then
 else
 	notok "update-initramfs: the entry has the new initrd's digest"
 fi
+# the booted system runs `initstack install` again, which there (not in a
+# chroot) adds the UEFI boot option, and shows it on the console
+cat >"$T/etc/systemd/system/initstack-bootopt.service" <<'UNIT'
+[Unit]
+Description=initstack system test: the boot option from a booted system
+After=local-fs.target
+Before=initstack-marker.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'initstack install >/dev/ttyS0 2>&1; efibootmgr -v | sed "s/^/INITSTACK-BOOTOPT: /" >/dev/ttyS0'
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf ../initstack-bootopt.service "$T/etc/systemd/system/multi-user.target.wants/"
 rm -rf "$T/tmp/debs"
 sys_log "the installed system after $((SECONDS - t0)) s; chroot log $W/chroot.log; the ESP:"
 (cd "$ESP" && find . -type f | sort | sed 's/^/#   /') >&2
@@ -155,6 +180,9 @@ check "boot: handover unpacked the deferred initramfs-tools image, nothing refus
 	said "^handover: 01-initrd: [0-9]+ entries: [0-9]+ written, 0 dropped, 0 refused" "$W/boot.log"
 check "boot: systemd reached multi-user.target on the ext4 root with $K1 ($m)" \
 	sh -c "echo '$m' | grep -q 'root=/dev/vda2 fstype=ext4 .*kernel=$K1 state=running multi-user=active'"
+
+check "boot: initstack install in the booted system added the boot option to the ESP's loader" \
+	said "^INITSTACK-BOOTOPT: Boot[0-9A-F]{4}\\* initstack[[:space:]]+HD\\(1,GPT,$SYS_ESP_PARTUUID,.*File\\(\\\\EFI\\\\initstack\\\\initstackx64\\.efi\\)" "$W/boot.log"
 
 # ---- 3. a flipped byte on the ESP: the fallback ------------------------------
 esp_off=$(sfdisk -J "$IMG" | jq '.partitiontable.partitions[0].start * 512')

@@ -20,7 +20,7 @@ INC      := -Iinclude
 # documented memcpy/memmove/memset/memcmp (see docs/design.md).
 CORE_CFLAGS := $(WARN) $(INC) -ffreestanding $(CFLAGS) $(SAN)
 HOST_CFLAGS := $(WARN) $(INC) -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(SAN)
-HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2 -lpthread
+HOST_LIBS   := -lz -lzstd -llzma -lbz2 -llz4 -llzo2 -lfdt -lpthread
 
 CORE_SRC  := $(sort $(wildcard loader/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -33,7 +33,10 @@ DEC_INC   := -Idecoders -Idecoders/library -Idecoders/kernel
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 # cli objects other than main are shared with tests and fuzz replays
-CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIBDEC_OBJ)
+# dt/: the devicetree edits over libfdt, the loader's and the tool's (here
+# Debian's libfdt; efi/efi.mk builds libfdt from source for the loader)
+DT_OBJ    := $(BUILD)/dt/dt.o
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIBDEC_OBJ) $(DT_OBJ)
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC  := $(sort $(wildcard tests/lib/*.c))
@@ -140,7 +143,12 @@ $(LIBCORE): $(CORE_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/initstack: $(CLI_OBJ) $(LIBDEC_OBJ) $(LIBKDEC) $(LIBCORE)
+$(BUILD)/dt/%.o: dt/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/initstack: $(CLI_OBJ) $(LIBDEC_OBJ) $(DT_OBJ) $(LIBKDEC) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) $^ $(HOST_LIBS) -o $@
 

@@ -20,6 +20,8 @@ static const char usage[] =
 	"  install [--esp DIR] [--removable]  initstack.efi on the ESP (and a UEFI boot\n"
 	"                             option); remove undoes it\n"
 	"  entry  add|remove KVER     the boot entry of an installed kernel\n"
+	"  dtb    ENTRY [-o OUT.dtb]  the devicetree the loader installs for an entry\n"
+	"                             (its base, its overlays applied, /chosen)\n"
 	"\n"
 	"stack options (archives are unpacked in the order given):\n"
 	"  --early FILE | --kernel FILE | --extra FILE | --deferred FILE\n"
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
 		return cmd_install(argc - 1, argv + 1);
 	if (!strcmp(c, "remove"))
 		return cmd_remove(argc - 1, argv + 1);
+	if (!strcmp(c, "dtb"))
+		return cmd_dtb(argc - 1, argv + 1);
 	if (!strcmp(c, "bench"))
 		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "initstack: unknown command \"%s\"\n%s", c, usage);

@@ -5,7 +5,7 @@ set -eu
 PKGS="gcc make clang libclang-rt-14-dev llvm binutils
 zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
 cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static jq
-libdeflate-dev libdeflate-tools libisal-dev zopfli
+libdeflate-dev libdeflate-tools libisal-dev zopfli libfdt-dev device-tree-compiler
 gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi initramfs-tools
 grub-efi-amd64-bin grub-common gnuplot-nox"
 # `tests/deps.sh system`: also what `make deb` and `make system-check` need

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <initstack/dt.h>
 #include <initstack/entry.h>
@@ -17,18 +18,7 @@
 
 #include "cmd.h"
 #include "sysfiles.h"
-
-static void *heap_alloc(void *user, size_t n)
-{
-	(void)user;
-	return malloc(n);
-}
-
-static void heap_free(void *user, void *p)
-{
-	(void)user;
-	free(p);
-}
+#include "util.h"
 
 static int usage(FILE *f)
 {
@@ -89,16 +79,18 @@ static int read_stack(const char *esp, const char *entry_name, const struct ist_
 		const struct ist_entry_archive *a = &e->archive[i];
 		char full[PATH_MAX];
 		snprintf(full, sizeof full, "%s%s", esp, a->path);
-		size_t n;
-		uint8_t *p = sys_read(full, &n);
-		if (!p) {
+		struct stat st;
+		/* the bytes only where there is a digest to check */
+		size_t n = 0;
+		uint8_t *p = NULL;
+		if (a->has_sha256 ? !(p = sys_read(full, &n)) : stat(full, &st) != 0) {
 			fprintf(stderr, "initstack dtb: %s:%u: %s: %s\n", entry_name, a->line, full,
 				strerror(errno));
 			return EXIT_UNREADABLE;
 		}
 		s->archive[i] = (struct ist_dt_archive){ .name = a->path,
 							 .role = ist_role_name(a->role),
-							 .size = n,
+							 .size = p ? n : (uint64_t)st.st_size,
 							 .deferred = a->role == IST_ROLE_DEFERRED };
 		if (a->has_sha256) {
 			uint8_t d[IST_SHA256_SIZE];
@@ -188,10 +180,9 @@ int cmd_dtb(int argc, char **argv)
 		snprintf(entry_name, sizeof entry_name, "%s", entry_file);
 	struct ist_dt_chosen chosen = { .entry = entry_name, .archive = s.archive,
 					.narchive = e.narchive };
-	const struct ist_alloc heap = { heap_alloc, heap_free, NULL };
 	void *dtb;
 	size_t dtb_len;
-	if (ist_dt_build(&s.base, s.overlay, s.n, &chosen, &heap, &dtb, &dtb_len, &err)) {
+	if (ist_dt_build(&s.base, s.overlay, s.n, &chosen, &host_alloc, &dtb, &dtb_len, &err)) {
 		fprintf(stderr, "initstack dtb: %s\n", err.msg);
 		rc = EXIT_VIOLATION;
 		goto out;

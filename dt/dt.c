@@ -88,6 +88,9 @@ static const char *fixup_label(const void *fdto, const char *fragment)
 	int fix = fdt_path_offset(fdto, "/__fixups__");
 	if (fix < 0)
 		return NULL;
+	int fl = 0;
+	while (fragment[fl])
+		fl++;
 	int prop;
 	fdt_for_each_property_offset(prop, fdto, fix)
 	{
@@ -99,9 +102,6 @@ static const char *fixup_label(const void *fdto, const char *fragment)
 			int sl = 0;
 			while (i + sl < len && s[sl])
 				sl++;
-			int fl = 0;
-			while (fragment[fl])
-				fl++;
 			/* "/" FRAGMENT ":target:" ... */
 			if (sl > fl + 8 && s[0] == '/' && !memcmp(s + 1, fragment, (size_t)fl) &&
 			    !memcmp(s + 1 + fl, ":target:", 8))

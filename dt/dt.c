@@ -10,12 +10,6 @@
 #define DT_SLACK 8192u
 #define DT_MAX_TRIES 6
 
-static uint32_t be32(const void *p)
-{
-	const uint8_t *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static const char *blob_name(const struct ist_dt_blob *b)
 {
 	return b->name ? b->name : "devicetree";
@@ -35,11 +29,12 @@ enum ist_status ist_dt_check(const struct ist_dt_blob *b, bool overlay, struct i
 		return ist_fail(err, IST_TRUNCATED, 0,
 				"%s: %zu bytes, shorter than a devicetree header (%u)", name, b->len,
 				FDT_HEADER_SIZE);
-	uint32_t magic = be32(b->data);
+	/* libfdt's header accessors read big-endian, unaligned */
+	uint32_t magic = fdt_magic(b->data);
 	if (magic != FDT_MAGIC)
 		return ist_fail(err, IST_BAD_DATA, 0, "%s: bad magic 0x%08x (a DTB starts with 0x%08x)",
 				name, magic, (unsigned)FDT_MAGIC);
-	uint32_t total = be32((const uint8_t *)b->data + 4);
+	uint32_t total = fdt_totalsize(b->data);
 	if (total > b->len)
 		return ist_fail(err, IST_TRUNCATED, b->len,
 				"%s: truncated: the header says %u bytes, the file has %zu", name,
@@ -48,8 +43,8 @@ enum ist_status ist_dt_check(const struct ist_dt_blob *b, bool overlay, struct i
 	 * libfdt 1.6.1 walks such blobs off their end (fdt_check_full read
 	 * address 0 on a version 2 header, found by tests/fuzz/fuzz_dt.c);
 	 * dtc and firmware write 17. */
-	uint32_t version = be32((const uint8_t *)b->data + 20);
-	uint32_t last_comp = be32((const uint8_t *)b->data + 24);
+	uint32_t version = fdt_version(b->data);
+	uint32_t last_comp = fdt_last_comp_version(b->data);
 	if (version < 17 || last_comp > 17)
 		return ist_fail(err, IST_UNSUPPORTED, 20,
 				"%s: devicetree version %u, compatible with %u: initstack reads version 17 (what dtc writes)",
@@ -88,25 +83,20 @@ static const char *fixup_label(const void *fdto, const char *fragment)
 	int fix = fdt_path_offset(fdto, "/__fixups__");
 	if (fix < 0)
 		return NULL;
-	int fl = 0;
-	while (fragment[fl])
-		fl++;
+	size_t fl = strlen(fragment);
 	int prop;
 	fdt_for_each_property_offset(prop, fdto, fix)
 	{
 		const char *label;
-		int len;
-		const char *v = fdt_getprop_by_offset(fdto, prop, &label, &len);
-		for (int i = 0; v && i < len;) {
-			const char *s = v + i;
-			int sl = 0;
-			while (i + sl < len && s[sl])
-				sl++;
+		if (!fdt_getprop_by_offset(fdto, prop, &label, NULL))
+			continue;
+		int count = fdt_stringlist_count(fdto, fix, label);
+		for (int i = 0; i < count; i++) {
+			const char *v = fdt_stringlist_get(fdto, fix, label, i, NULL);
 			/* "/" FRAGMENT ":target:" ... */
-			if (sl > fl + 8 && s[0] == '/' && !memcmp(s + 1, fragment, (size_t)fl) &&
-			    !memcmp(s + 1 + fl, ":target:", 8))
+			if (v && v[0] == '/' && !strncmp(v + 1, fragment, fl) &&
+			    !strncmp(v + 1 + fl, ":target:", 8))
 				return label;
-			i += sl + 1;
 		}
 	}
 	return NULL;
@@ -152,10 +142,10 @@ static enum ist_status overlay_fail(const void *base, const struct ist_dt_blob *
 		if (!t || len != 4)
 			return ist_fail(err, IST_BAD_DATA, 0,
 					"%s: %s: no target, target-path or fixup", name, frag);
-		if (fdt_node_offset_by_phandle(base, be32(t)) < 0)
+		if (fdt_node_offset_by_phandle(base, fdt32_ld(t)) < 0)
 			return ist_fail(err, IST_BAD_DATA, 0,
 					"%s: %s: target phandle 0x%x not in the base", name, frag,
-					be32(t));
+					fdt32_ld(t));
 	}
 	return ist_fail(err, IST_BAD_DATA, 0, "%s: cannot be applied: %s", name, fdt_strerror(rc));
 }

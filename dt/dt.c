@@ -22,6 +22,60 @@ static enum ist_status libfdt_fail(struct ist_error *err, const struct ist_dt_bl
 			"%s: %s: %s", blob_name(b), what, fdt_strerror(rc));
 }
 
+/*
+ * Count the memory reservations, then walk every tag of the structure
+ * block: each in bounds, the root node
+ * first, every property inside a node and its name offset inside the
+ * strings block, nodes balanced, FDT_END last. This is what libfdt's
+ * fdt_check_full does, done here with fdt_next_tag because the kernel's
+ * copy of libfdt (the loader's) has no fdt_check_full, and Debian's 1.6.1
+ * reads address 0 on some headers (see the version check).
+ */
+static int check_structure(const void *fdt)
+{
+	/* the memory reservations end inside the blob: fdt_open_into trusts
+	 * their count (an error there became a negative memmove size, found
+	 * by tests/fuzz/fuzz_dt.c) */
+	int nrsv = fdt_num_mem_rsv(fdt);
+	if (nrsv < 0)
+		return nrsv;
+	int depth = 0, offset = 0, next, len;
+	for (;;) {
+		uint32_t tag = fdt_next_tag(fdt, offset, &next);
+		if (next < 0)
+			return next;
+		if (offset == 0 && tag != FDT_BEGIN_NODE)
+			return -FDT_ERR_BADSTRUCTURE;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			/* a second root would be read as a sibling of the first */
+			if (depth == 0 && offset != 0)
+				return -FDT_ERR_BADSTRUCTURE;
+			depth++;
+			break;
+		case FDT_END_NODE:
+			if (depth-- == 0)
+				return -FDT_ERR_BADSTRUCTURE;
+			break;
+		case FDT_PROP: {
+			if (depth == 0)
+				return -FDT_ERR_BADSTRUCTURE;
+			const struct fdt_property *p = fdt_get_property_by_offset(fdt, offset, &len);
+			if (!p)
+				return len;
+			if (!fdt_get_string(fdt, (int)fdt32_ld(&p->nameoff), &len))
+				return len;
+			break;
+		}
+		case FDT_END:
+			return depth ? -FDT_ERR_TRUNCATED : 0;
+		default: /* FDT_NOP */
+			break;
+		}
+		offset = next;
+	}
+}
+
 enum ist_status ist_dt_check(const struct ist_dt_blob *b, bool overlay, struct ist_error *err)
 {
 	const char *name = blob_name(b);
@@ -52,9 +106,8 @@ enum ist_status ist_dt_check(const struct ist_dt_blob *b, bool overlay, struct i
 	int rc = fdt_check_header(b->data);
 	if (rc)
 		return libfdt_fail(err, b, "bad header", rc);
-	/* fdt_check_full walks every tag and string offset; the blocks must
-	 * lie inside totalsize, which fdt_check_header has just checked */
-	if ((rc = fdt_check_full(b->data, total)))
+	/* the blocks lie inside totalsize: fdt_check_header has just checked */
+	if ((rc = check_structure(b->data)))
 		return libfdt_fail(err, b, "malformed structure", rc);
 	if (!overlay)
 		return IST_OK;

@@ -1,4 +1,5 @@
-/* Run-time CPU feature detection (x86: CPUID and XGETBV; elsewhere none). */
+/* Run-time CPU feature detection (x86: CPUID and XGETBV; arm64: cpu_arm64.c;
+ * elsewhere none). */
 #include "cpu.h"
 
 #if IST_ARCH_X86
@@ -43,7 +44,7 @@ uint32_t ist_cpu_detect(void)
 	return f;
 }
 
-#else
+#elif !IST_ARCH_ARM64
 
 uint32_t ist_cpu_detect(void)
 {

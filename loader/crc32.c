@@ -403,9 +403,11 @@ uint32_t ist_crc32(uint32_t crc, const void *buf, size_t len)
 
 uint32_t ist_crc32_cpu(uint32_t cpu, uint32_t crc, const void *buf, size_t len)
 {
-	if ((cpu & IST_CPU_VPCLMUL) && len >= 512)
+	if (IST_ARCH_ARM64 && (cpu & IST_CPU_ARM_CRC32))
+		return ~ist_crc32_armv8(~crc, buf, len);
+	if (IST_ARCH_X86 && (cpu & IST_CPU_VPCLMUL) && len >= 512)
 		return ~ist_crc32_vpclmul(~crc, buf, len);
-	if ((cpu & IST_CPU_PCLMUL) && len >= 64)
+	if (IST_ARCH_X86 && (cpu & IST_CPU_PCLMUL) && len >= 64)
 		return ~ist_crc32_pclmul(~crc, buf, len);
 	return ist_crc32(crc, buf, len);
 }

@@ -15,7 +15,8 @@
 
 /*
  * CPU features the accelerated paths may use. ist_cpu_detect() asks the CPU
- * (CPUID, and XGETBV for the AVX state the firmware or OS enabled) each time
+ * (CPUID, and XGETBV for the AVX state the firmware or OS enabled; on arm64
+ * the ID_AA64ISAR0_EL1 register, which Linux emulates for programs) each time
  * it is called; it costs a few hundred cycles (more under a hypervisor), so
  * detect once per stream or per program and keep the word. On CPUs the core
  * has no accelerated code for it returns 0, and 0 is always a valid answer:
@@ -25,6 +26,7 @@
 #define IST_CPU_BMI2 0x2u    /* BMI2 */
 #define IST_CPU_AVX2 0x4u    /* AVX2 and the OS/firmware saves YMM state */
 #define IST_CPU_VPCLMUL 0x8u /* VPCLMULQDQ on YMM (implies AVX2) */
+#define IST_CPU_ARM_CRC32 0x10u /* arm64: the CRC32B..CRC32X instructions */
 uint32_t ist_cpu_detect(void);
 
 /* CRC-32 with the portable table-driven code (slice-by-8). */

@@ -27,6 +27,8 @@ struct pages {
 	UINTN size;
 };
 EFI_STATUS pages_alloc(struct pages *pg, UINTN size);
+/* The same in memory of `type` (pages_alloc: EfiLoaderData). */
+EFI_STATUS pages_alloc_as(struct pages *pg, UINTN size, EFI_MEMORY_TYPE type);
 void pages_free(struct pages *pg);
 static inline void *pages_ptr(const struct pages *pg)
 {

@@ -9,6 +9,7 @@
 #include <initstack/tree.h>
 
 #include "clock.h"
+#include "devicetree.h"
 #include "efi-util.h"
 #include "entries.h"
 #include "initrd.h"
@@ -16,6 +17,14 @@
 #include "stack.h"
 
 #define ENTRY_DEFAULT "initstack.conf"
+/* the `architecture` this image boots (BLS names, as systemd-boot uses them) */
+#if defined(__x86_64__)
+#define EFI_ARCH_NAME "x64"
+#elif defined(__aarch64__)
+#define EFI_ARCH_NAME "aa64"
+#else
+#error "initstack.efi builds for x86_64 and aarch64"
+#endif
 #define PATH_MAX_ 512
 
 struct boot {
@@ -30,6 +39,7 @@ struct boot {
 	bool entry_ok;
 	struct efi_stack stack;
 	struct initrd initrd;
+	struct efi_dt dt;
 	char cmdline[IST_ENTRY_OPTIONS_MAX + 64];
 	struct ist_error err;
 };
@@ -66,6 +76,10 @@ static void entry_beside_image(EFI_LOADED_IMAGE *li, char *out, UINTN cap)
 			continue;
 		const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)dp)->PathName;
 		UINTN len = (DevicePathNodeLength(dp) - 4) / sizeof(CHAR16);
+		/* U-Boot's paths are relative ("efi/boot/bootaa64.efi"); ours
+		 * and the messages' start at the root */
+		if (k == 0 && len && name[0] != L'\\' && name[0] != L'/' && k + 1 < cap)
+			out[k++] = '/';
 		if (k && out[k - 1] != '/' && k + 1 < cap)
 			out[k++] = '/';
 		for (UINTN i = 0; i < len && name[i] && k + 1 < cap; i++)
@@ -143,6 +157,7 @@ static EFI_STATUS load_files(struct boot *b)
 
 static void free_all(struct boot *b)
 {
+	efi_dt_restore(&b->dt);
 	initrd_uninstall(&b->initrd);
 	if (b->kernel_image)
 		BS->UnloadImage(b->kernel_image);
@@ -165,12 +180,17 @@ static EFI_STATUS boot(struct boot *b)
 		return s;
 	struct ist_entry *e = &b->entry;
 	say("initstack: %s: %s", b->entry_path, e->title ? e->title : e->linux_image.path);
-	if (ist_entry_check_arch(e, b->entry_path, "x64", &b->err))
+	if (ist_entry_check_arch(e, b->entry_path, EFI_ARCH_NAME, &b->err))
 		return EFI_UNSUPPORTED;
 	s = load_files(b);
 	if (EFI_ERROR(s))
 		return s;
 	UINT64 t_read = clock_ms();
+	/* before the stack is built: that frees the files it decompresses, and
+	 * /chosen records their sizes as read */
+	s = efi_dt_install(&b->dt, b->root, b->entry_path, e, b->archive, &b->err);
+	if (EFI_ERROR(s))
+		return s;
 	s = efi_stack_build(&b->stack, e, b->archive, &b->initrd, &b->err);
 	if (EFI_ERROR(s))
 		return s;

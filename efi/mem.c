@@ -91,10 +91,15 @@ const struct ist_alloc efi_alloc = { pool_alloc, pool_free, NULL };
 
 EFI_STATUS pages_alloc(struct pages *pg, UINTN size)
 {
+	return pages_alloc_as(pg, size, EfiLoaderData);
+}
+
+EFI_STATUS pages_alloc_as(struct pages *pg, UINTN size, EFI_MEMORY_TYPE type)
+{
 	pg->npages = EFI_SIZE_TO_PAGES(size ? size : 1);
 	pg->size = size;
 	pg->addr = 0;
-	EFI_STATUS s = BS->AllocatePages(AllocateAnyPages, EfiLoaderData, pg->npages, &pg->addr);
+	EFI_STATUS s = BS->AllocatePages(AllocateAnyPages, type, pg->npages, &pg->addr);
 	if (EFI_ERROR(s)) {
 		pg->npages = 0;
 		pg->addr = 0;

@@ -7,7 +7,9 @@ zlib1g-dev libzstd-dev liblzma-dev libbz2-dev liblz4-dev liblzo2-dev
 cpio libarchive-tools gzip zstd xz-utils bzip2 lz4 lzop pigz busybox-static jq
 libdeflate-dev libdeflate-tools libisal-dev zopfli libfdt-dev device-tree-compiler
 gnu-efi qemu-system-x86 ovmf mtools dosfstools systemd-boot-efi initramfs-tools
-grub-efi-amd64-bin grub-common gnuplot-nox"
+grub-efi-amd64-bin grub-common gnuplot-nox
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static qemu-system-arm qemu-efi-aarch64
+u-boot-qemu"
 # `tests/deps.sh system`: also what `make deb` and `make system-check` need
 if [ "${1:-}" = system ]; then
 	PKGS="$PKGS debhelper dpkg-dev lintian linux-source-6.1 mmdebstrap e2fsprogs fdisk efibootmgr"

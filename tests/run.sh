@@ -59,7 +59,7 @@ for variant in host asan; do
 	done
 done
 
-for s in tests/handover/*.sh tests/efi/*.sh tests/boot/*.sh; do
+for s in tests/handover/*.sh tests/efi/*.sh tests/cross/*.sh tests/boot/*.sh; do
 	case $s in tests/boot/lib.sh|tests/boot/dump-init.sh) continue ;; esac
 	[ -f "$s" ] || continue
 	run "${s#tests/}" bash "$s"

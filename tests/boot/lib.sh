@@ -7,7 +7,9 @@
 #                       shared by every clone on the machine
 #   INITSTACK_VMLINUZ   use this kernel instead of Debian's
 #   INITSTACK_KERNEL_PKG  the Debian package to fetch (default: what
-#                       linux-image-amd64 depends on)
+#                       linux-image-$BOOT_ARCH depends on)
+#   BOOT_ARCH           Debian architecture of the fetched kernel and
+#                       busybox (default amd64; tests/boot/arm64.sh: arm64)
 #   BOOT_TIMEOUT        seconds before a boot is killed (default 120)
 #   BOOT_KEEP=DIR       keep the stacks, initrds and serial logs in DIR
 #   BOOT_BZIMAGE=1      boot the bzImage, not the vmlinux inside it
@@ -30,14 +32,31 @@ fi
 # boot_log MSG: progress on stderr (tests/run.sh keeps it in the log)
 boot_log() { echo "# $*" >&2; }
 
-# kernel_pkg: the versioned package linux-image-amd64 depends on
+BOOT_ARCH=${BOOT_ARCH:-amd64}
+
+# apt_download PKG[:ARCH]: download the package into the current directory;
+# for another architecture, add it to dpkg first, and `apt-get update` when
+# the lists lack the package (a fresh machine has no lists at all)
+apt_download() {
+	apt-get download "$1" >&2 && return 0
+	local a=${1##*:}
+	if [ "$a" != "$1" ] && ! dpkg --print-foreign-architectures | grep -qx "$a" &&
+		[ "$a" != "$(dpkg --print-architecture)" ]; then
+		boot_log "adding the $a architecture to dpkg"
+		dpkg --add-architecture "$a" || return 1
+	fi
+	boot_log "apt-get download $1 failed; trying apt-get update"
+	apt-get -o DPkg::Lock::Timeout=600 update -q >&2 && apt-get download "$1" >&2
+}
+
+# kernel_pkg: the versioned package linux-image-$BOOT_ARCH depends on
 kernel_pkg() {
 	if [ -n "${INITSTACK_KERNEL_PKG:-}" ]; then
 		echo "$INITSTACK_KERNEL_PKG"
 		return
 	fi
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+	apt-cache depends "linux-image-$BOOT_ARCH:$BOOT_ARCH" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }'
 }
 
 # fetch_kernel: print the path of a vmlinuz, downloading and unpacking the
@@ -51,7 +70,10 @@ fetch_kernel() {
 	local pkg v
 	pkg=$(kernel_pkg)
 	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
-		# a fresh machine may have no package lists yet
+		# a fresh machine may have no package lists yet, or not for $BOOT_ARCH
+		[ "$BOOT_ARCH" = "$(dpkg --print-architecture)" ] ||
+			dpkg --print-foreign-architectures | grep -qx "$BOOT_ARCH" ||
+			dpkg --add-architecture "$BOOT_ARCH"
 		apt-get -o DPkg::Lock::Timeout=600 update -q >&2
 		pkg=$(kernel_pkg)
 	fi
@@ -67,11 +89,7 @@ fetch_kernel() {
 			deb=$(ls "${pkg}"_*.deb 2>/dev/null | head -1)
 			if [ -z "$deb" ]; then
 				rm -rf dl && mkdir dl && cd dl || exit 1
-				if ! apt-get download "$pkg" >&2; then
-					boot_log "apt-get download $pkg failed; trying apt-get update"
-					apt-get -o DPkg::Lock::Timeout=600 update -q >&2 &&
-						apt-get download "$pkg" >&2 || exit 1
-				fi
+				apt_download "$pkg:$BOOT_ARCH" || exit 1
 				cd .. && mv dl/"${pkg}"_*.deb . && rm -rf dl || exit 1
 				deb=$(ls "${pkg}"_*.deb | head -1)
 			fi
@@ -85,10 +103,10 @@ fetch_kernel() {
 		fi
 		boot_log "fetching $pkg failed"
 	else
-		boot_log "cannot tell which kernel package linux-image-amd64 needs"
+		boot_log "cannot tell which kernel package linux-image-$BOOT_ARCH needs"
 	fi
 	# offline or no apt metadata: any kernel already in the cache will do
-	v=$(ls "$CACHE"/linux-image-*/boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+	v=$(ls "$CACHE"/linux-image-*-"$BOOT_ARCH"/boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 	[ -n "$v" ] || return 1
 	boot_log "using the cached $v"
 	echo "$v"
@@ -235,6 +253,76 @@ boot_efi() {
 	wait "$pid"
 	rc=$?
 	return $rc
+}
+
+# ---- arm64: QEMU's virt machine under AAVMF or U-Boot ------------------------
+
+AAVMF_CODE=${AAVMF_CODE:-/usr/share/AAVMF/AAVMF_CODE.fd}
+AAVMF_VARS=${AAVMF_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
+UBOOT_ARM64=${UBOOT_ARM64:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
+# acpi=off: the firmware hands the kernel QEMU's devicetree (EFI_DTB_TABLE);
+# pauth-impdef: TCG's cheap pointer authentication, about 3x faster here
+ARM64_MACHINE=(-machine virt,acpi=off -cpu max,pauth-impdef=on -m 1024 -smp 1)
+
+# fetch_busybox ARCH: the path of busybox-static:ARCH's binary, unpacked once
+# into the cache (installs nothing)
+fetch_busybox() {
+	local a=$1 dir=$CACHE/busybox-static-$1
+	if [ ! -x "$dir/bin/busybox" ]; then
+		mkdir -p "$CACHE" || return 1
+		(
+			flock 9 || exit 1
+			[ -x "$dir/bin/busybox" ] && exit 0
+			rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/dl" && cd "$dir.tmp/dl" || exit 1
+			apt_download "busybox-static:$a" || exit 1
+			dpkg-deb -x busybox-static_*.deb .. && cd .. && rm -rf dl || exit 1
+			cd / && mv "$dir.tmp" "$dir"
+		) 9>"$CACHE/.busybox.lock" || return 1
+	fi
+	echo "$dir/bin/busybox"
+}
+
+# boot_arm64 FIRMWARE ESP LOG [UNTIL]: as boot_efi, on QEMU's arm64 virt
+# machine with FIRMWARE aavmf (EDK2, with fresh variables) or uboot (U-Boot's
+# UEFI, which finds EFI/BOOT/BOOTAA64.EFI itself); the ESP is a virtio disk,
+# the console the PL011 (ttyAMA0). `dumpdtb=FILE` in BOOT_MACHINE_EXTRA
+# writes the machine's devicetree instead of booting.
+boot_arm64() {
+	local fw=$1 esp=$2 log=$3 until=${4:-} firmware
+	case $fw in
+	aavmf)
+		cp "$AAVMF_VARS" "$esp.vars"
+		firmware=(-drive if=pflash,format=raw,unit=0,readonly=on,file="$AAVMF_CODE"
+			-drive if=pflash,format=raw,unit=1,file="$esp.vars") ;;
+	uboot) firmware=(-bios "$UBOOT_ARM64") ;;
+	*) echo "boot_arm64: firmware aavmf or uboot, not $fw" >&2; return 2 ;;
+	esac
+	: >"$log"
+	timeout -k 5 "$BOOT_TIMEOUT" qemu-system-aarch64 "${ARM64_MACHINE[@]}" \
+		-display none -no-reboot -nodefaults -serial stdio -net none "${firmware[@]}" \
+		-drive if=none,id=esp,format=raw,file=fat:rw:"$esp" -device virtio-blk-device,drive=esp \
+		</dev/null >"$log" 2>&1 &
+	local pid=$!
+	if [ -n "$until" ]; then
+		while kill -0 "$pid" 2>/dev/null; do
+			if tr -d '\r' <"$log" | grep -qF -- "$until"; then
+				sleep 1
+				kill "$pid" 2>/dev/null
+				wait "$pid" 2>/dev/null
+				return 0
+			fi
+			sleep 0.5
+		done
+	fi
+	wait "$pid"
+}
+
+# arm64_dtb OUT: the devicetree QEMU's virt machine (as boot_arm64 runs it)
+# hands its firmware
+arm64_dtb() {
+	qemu-system-aarch64 -machine virt,acpi=off,dumpdtb="$1" -cpu max,pauth-impdef=on \
+		-m 1024 -smp 1 -display none -nodefaults -net none >/dev/null 2>&1
+	[ -s "$1" ]
 }
 
 # ---- Debian's initramfs-tools image ------------------------------------------

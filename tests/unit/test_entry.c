@@ -847,6 +847,16 @@ static void example_entries(void)
 	CHECK_EQ_U(E.archive[1].role, IST_ROLE_EARLY);
 	CHECK_EQ_U(E.archive[2].role, IST_ROLE_EXTRA);
 	CHECK_EQ_U(ist_entry_check_arch(&E, "microcode.conf", "x64", &ERR), IST_OK);
+
+	REQUIRE(parse_file("conf/arm64-devicetree.conf") == IST_OK);
+	CHECK_STR(E.devicetree.path, "/dtbs/board.dtb");
+	REQUIRE(E.noverlay == 2);
+	CHECK_STR(E.overlay[0].path, "/dtbs/overlays/uart2.dtbo");
+	CHECK_STR(E.overlay[1].path, "/dtbs/overlays/spi-flash.dtbo");
+	REQUIRE(E.narchive == 2);
+	CHECK_EQ_U(E.archive[1].role, IST_ROLE_DEFERRED);
+	CHECK_EQ_U(ist_entry_check_arch(&E, "arm64-devicetree.conf", "aa64", &ERR), IST_OK);
+	CHECK_EQ_U(ist_entry_check_arch(&E, "arm64-devicetree.conf", "x64", &ERR), IST_UNSUPPORTED);
 }
 
 /* ---- regressions found by fuzzing --------------------------------------- */

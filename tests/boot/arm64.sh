@@ -1,0 +1,168 @@
+#!/bin/bash
+# initstack.efi for arm64 booting Debian's arm64 kernel on QEMU's virt
+# machine: under AAVMF (EDK2) with the firmware's devicetree and with one
+# from the ESP, and under U-Boot's UEFI (the firmware vendors' path, with
+# its EFI_DT_FIXUP_PROTOCOL). The same stack and deferred checks as
+# tests/boot/efi.sh, plus overlays and /chosen seen under /proc/device-tree.
+BOOT_ARCH=arm64
+. "$(dirname "$0")/lib.sh"
+
+EFI_AA64=${EFI_AA64:-build/efi-aarch64/initstack.efi}
+command -v qemu-system-aarch64 >/dev/null ||
+	{ notok "arm64 boots: qemu-system-aarch64 missing (tests/deps.sh installs qemu-system-arm)"; exit 0; }
+[ -f "$AAVMF_CODE" ] || { notok "arm64 boots: no AAVMF (tests/deps.sh installs qemu-efi-aarch64)"; exit 0; }
+[ -f "$UBOOT_ARM64" ] || { notok "arm64 boots: no U-Boot (tests/deps.sh installs u-boot-qemu)"; exit 0; }
+[ -s "$EFI_AA64" ] || { notok "arm64 boots: $EFI_AA64 not built (make efi ARCH=aarch64)"; exit 0; }
+[ -x "$INITSTACK" ] || { notok "arm64 boots: $INITSTACK not built"; exit 0; }
+if ! K=$(fetch_kernel) || [ ! -f "$K" ]; then
+	notok "arm64 boots: no kernel (Debian's linux-image-arm64 could not be fetched)"
+	exit 0
+fi
+if ! BB=$(fetch_busybox arm64); then
+	notok "arm64 boots: busybox-static:arm64 could not be fetched"
+	exit 0
+fi
+ok "arm64: kernel ${K##*/} and busybox-static:arm64 from Debian"
+I=$INITSTACK
+
+# An /init that reports the stack, the deferred archive and what the
+# devicetree says, then powers off. Strings of /proc/device-tree are
+# NUL-separated; numbers big-endian (od prints their bytes in order).
+cat >"$T/init" <<'SH'
+#!/bin/busybox sh
+b=/bin/busybox
+$b mount -t proc proc /proc
+# /proc/device-tree is a link into sysfs
+$b mount -t sysfs sysfs /sys
+echo "@@INIT@@ order=$($b cat /order 2>/dev/null)"
+for f in /a /b /c /kernel/x; do [ -e "$f" ] && echo "@@HAS@@ $f"; done
+for f in /.initstack/deferred/*; do
+	[ -f "$f" ] && echo "@@DEFERRED@@ ${f##*/} $($b sha256sum <"$f" | $b cut -d' ' -f1)"
+done
+dt=/proc/device-tree
+for p in chosen/initstack,entry chosen/initstack,archives chosen/initstack,roles \
+	chosen/initstack,sha256 chosen/initstack,deferred chosen/initstack,overlays \
+	initstack-test/compatible initstack-base; do
+	[ -f "$dt/$p" ] && echo "@@DT@@ $p=$($b tr '\0' ' ' <"$dt/$p")"
+done
+for p in chosen/initstack,sizes initstack-test/value; do
+	[ -f "$dt/$p" ] && echo "@@DT@@ $p=$($b od -An -v -tx1 "$dt/$p" | $b tr -d ' \n')"
+done
+$b poweroff -f
+SH
+printf 'dir bin 0755 0 0\ndir proc 0755 0 0\ndir sys 0755 0 0\nfile bin/busybox %s 0755 0 0\nfile init %s 0755 0 0\n' "$BB" "$T/init" >"$T/base.list"
+$I build --mtime 0 -o "$T/base.cpio" --list "$T/base.list"
+archive() {
+	printf '%b' "$2" >"$T/$1.list"
+	$I build --mtime 0 -o "$T/$1" --list "$T/$1.list"
+}
+for x in A B C; do echo "$x" >"$T/order-$x"; done
+archive a.cpio "file order $T/order-A 0644 0 0\nfile a $T/order-A 0644 0 0\n"
+archive c.cpio "file order $T/order-C 0644 0 0\nfile c $T/order-C 0644 0 0\n"
+archive evil.cpio "dir kernel 0755 0 0\nfile kernel/x $T/order-A 0644 0 0\n"
+gzip -n -9 -c "$T/a.cpio" >"$T/a.cpio.gz"
+gzip -n -c "$T/evil.cpio" >"$T/distro.img"
+
+# An overlay on the root node (target-path: QEMU's tree has no labels) and
+# a base that says it came from the ESP
+cat >"$T/test.dtso" <<'DTS'
+/dts-v1/;
+/plugin/;
+/ {
+	fragment@0 {
+		target-path = "/";
+		__overlay__ {
+			initstack-test {
+				compatible = "initstack,test";
+				value = <42>;
+			};
+		};
+	};
+};
+DTS
+dtc -q -@ -I dts -O dtb -o "$T/test.dtbo" "$T/test.dtso"
+sed 's|target-path = "/";|target-path = "/no-such-node";|' "$T/test.dtso" |
+	dtc -q -@ -I dts -O dtb -o "$T/missing.dtbo" -
+check "arm64: QEMU's virt devicetree dumped" arm64_dtb "$T/virt.dtb"
+cp "$T/virt.dtb" "$T/esp-base.dtb"
+fdtput -t s "$T/esp-base.dtb" / initstack-base "from-the-esp"
+
+OPTS='options console=ttyAMA0 panic=-1 loglevel=4\n'
+STACK="linux /boot/vmlinuz\ninitrd /boot/base.cpio\ninitrd /boot/a.cpio.gz\ninitrd /boot/c.cpio\ndefer /boot/distro.img\n"
+# esp NAME ENTRY-TEXT: an ESP with the loader as the default boot path, the
+# kernel and every archive and blob, the entry beside the loader
+esp() {
+	local d=$T/$1 f
+	mkdir -p "$d/EFI/BOOT" "$d/boot" "$d/dtbs"
+	cp "$EFI_AA64" "$d/EFI/BOOT/BOOTAA64.EFI"
+	cp "$K" "$d/boot/vmlinuz"
+	for f in base.cpio a.cpio.gz c.cpio distro.img; do cp "$T/$f" "$d/boot/"; done
+	for f in test.dtbo missing.dtbo esp-base.dtb; do cp "$T/$f" "$d/dtbs/"; done
+	# the distribution's archive with its digest, as `initstack entry` writes it
+	printf '%bsha256 /boot/distro.img %s\n' "$2" "$sum" >"$d/EFI/BOOT/initstack.conf"
+	echo "$d"
+}
+sum=$(sha256sum <"$T/distro.img" | cut -d' ' -f1)
+sizes=$(for f in base.cpio a.cpio.gz c.cpio distro.img; do printf '%016x' "$(stat -c %s "$T/$f")"; done)
+
+# stack_checks NAME LOG: what every boot with the overlay must show
+stack_checks() {
+	local n=$1 log=$2
+	check "$n: the loader started the kernel" grep -qa "initstack: starting /boot/vmlinuz with 4 archives" "$log"
+	check "$n: archives unpacked in order, the gzip one decoded (the last /order wins)" grep -qa "@@INIT@@ order=C" "$log"
+	check "$n: every archive's own file is there" \
+		sh -c "grep -qa '@@HAS@@ /a' '$log' && grep -qa '@@HAS@@ /c' '$log'"
+	check "$n: the deferred archive is /.initstack/deferred/01-distro.img, not unpacked" \
+		sh -c "grep -qa '@@DEFERRED@@ 01-distro.img $sum' '$log' && ! grep -qa '@@HAS@@ /kernel/x' '$log'"
+	check "$n: the overlay's node is in /proc/device-tree" \
+		sh -c "grep -qa '@@DT@@ initstack-test/compatible=initstack,test ' '$log' && grep -qa '@@DT@@ initstack-test/value=0000002a' '$log'"
+	check "$n: /chosen names the entry" grep -qai "@@DT@@ chosen/initstack,entry=/EFI/BOOT/initstack.conf " "$log"
+	check "$n: /chosen lists the archives in order" \
+		grep -qa "@@DT@@ chosen/initstack,archives=/boot/base.cpio /boot/a.cpio.gz /boot/c.cpio /boot/distro.img " "$log"
+	check "$n: /chosen gives their roles" grep -qa "@@DT@@ chosen/initstack,roles=extra extra extra deferred " "$log"
+	check "$n: /chosen gives their sizes as read (u64)" grep -qa "@@DT@@ chosen/initstack,sizes=$sizes" "$log"
+	check "$n: /chosen names the deferred archive" grep -qa "@@DT@@ chosen/initstack,deferred=/boot/distro.img " "$log"
+	check "$n: /chosen gives the checked digests" grep -qa "@@DT@@ chosen/initstack,sha256=.* $sum " "$log"
+	check "$n: /chosen lists the overlay" grep -qa "@@DT@@ chosen/initstack,overlays=/dtbs/test.dtbo " "$log"
+}
+
+# 1. AAVMF, the firmware's devicetree with the overlay on top
+d=$(esp fwdt "title arm64\n${STACK}devicetree-overlay /dtbs/test.dtbo\n${OPTS}options rdinit=/init\n")
+boot_arm64 aavmf "$d" "$T/fwdt.log"
+check "aavmf firmware dt: the loader built it from the firmware's devicetree" \
+	grep -qa "initstack: devicetree: the firmware's devicetree with 1 overlay" "$T/fwdt.log"
+stack_checks "aavmf firmware dt" "$T/fwdt.log"
+check "aavmf firmware dt: the base is the firmware's (no initstack-base)" \
+	sh -c "! grep -qa '@@DT@@ initstack-base' '$T/fwdt.log'"
+
+# 2. AAVMF, the entry's own devicetree from the ESP
+d=$(esp espdt "title arm64\n${STACK}devicetree /dtbs/esp-base.dtb\ndevicetree-overlay /dtbs/test.dtbo\n${OPTS}options rdinit=/init\n")
+boot_arm64 aavmf "$d" "$T/espdt.log"
+check "aavmf esp dt: the loader built it from the ESP's blob" \
+	grep -qa "initstack: devicetree: /dtbs/esp-base.dtb with 1 overlay" "$T/espdt.log"
+check "aavmf esp dt: the kernel runs on the ESP's devicetree" grep -qa "@@DT@@ initstack-base=from-the-esp " "$T/espdt.log"
+stack_checks "aavmf esp dt" "$T/espdt.log"
+
+# 3. U-Boot's UEFI: its own devicetree, and one from the ESP through its
+#    EFI_DT_FIXUP_PROTOCOL
+d=$(esp uboot "title arm64\n${STACK}devicetree /dtbs/esp-base.dtb\ndevicetree-overlay /dtbs/test.dtbo\n${OPTS}options rdinit=/init\n")
+boot_arm64 uboot "$d" "$T/uboot.log"
+check "u-boot: U-Boot started initstack.efi from EFI/BOOT/BOOTAA64.EFI" grep -qai "initstack: /EFI/BOOT/initstack.conf: arm64" "$T/uboot.log"
+check "u-boot: its EFI_DT_FIXUP_PROTOCOL fixed up the ESP's blob" \
+	grep -qa "initstack: devicetree: the firmware's EFI_DT_FIXUP_PROTOCOL applied its fixups" "$T/uboot.log"
+check "u-boot: the kernel runs on the ESP's devicetree" grep -qa "@@DT@@ initstack-base=from-the-esp " "$T/uboot.log"
+stack_checks "u-boot" "$T/uboot.log"
+
+# 4. faults: an overlay whose target is missing, an entry for x64
+fault() {
+	local name=$1 entry=$2 want=$3 d rc
+	d=$(esp "$name" "$entry")
+	boot_arm64 aavmf "$d" "$T/$name.log" "initstack: returning to the firmware"
+	rc=$?
+	check "fault $name: says \"$want\"" grep -qaF -- "$want" "$T/$name.log"
+	check "fault $name: returns to the firmware within the timeout" test "$rc" != 124
+}
+fault overlay "${STACK}devicetree-overlay /dtbs/test.dtbo /dtbs/missing.dtbo\n$OPTS" \
+	'initstack: error: /dtbs/missing.dtbo: fragment@0: target-path "/no-such-node" not in the base'
+fault arch "architecture x64\n${STACK}$OPTS" \
+	'initstack: error: /EFI/BOOT/initstack.conf:1: entry is for x64, this loader is aa64'

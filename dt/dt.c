@@ -24,9 +24,8 @@ static enum ist_status libfdt_fail(struct ist_error *err, const struct ist_dt_bl
 
 /*
  * Count the memory reservations, then walk every tag of the structure
- * block: each in bounds, the root node
- * first, every property inside a node and its name offset inside the
- * strings block, nodes balanced, FDT_END last. This is what libfdt's
+ * block: each in bounds, the root node (named "") first and alone, every
+ * property inside a node and its name inside the strings block, nodes balanced, FDT_END last. This is what libfdt's
  * fdt_check_full does, done here with fdt_next_tag because the kernel's
  * copy of libfdt (the loader's) has no fdt_check_full, and Debian's 1.6.1
  * reads address 0 on some headers (see the version check).
@@ -40,30 +39,33 @@ static int check_structure(const void *fdt)
 	if (nrsv < 0)
 		return nrsv;
 	int depth = 0, offset = 0, next, len;
+	bool ended = false; /* the root node has closed: only FDT_END may follow */
 	for (;;) {
 		uint32_t tag = fdt_next_tag(fdt, offset, &next);
 		if (next < 0)
 			return next;
-		if (offset == 0 && tag != FDT_BEGIN_NODE)
+		if ((offset == 0 && tag != FDT_BEGIN_NODE) || (ended && tag != FDT_END))
 			return -FDT_ERR_BADSTRUCTURE;
 		switch (tag) {
 		case FDT_BEGIN_NODE:
-			/* a second root would be read as a sibling of the first */
-			if (depth == 0 && offset != 0)
-				return -FDT_ERR_BADSTRUCTURE;
-			depth++;
+			/* the root's name is empty; path lookups assume it */
+			if (depth++ == 0) {
+				const char *name = fdt_get_name(fdt, offset, &len);
+				if (!name || len)
+					return -FDT_ERR_BADSTRUCTURE;
+			}
 			break;
 		case FDT_END_NODE:
 			if (depth-- == 0)
 				return -FDT_ERR_BADSTRUCTURE;
+			ended = depth == 0;
 			break;
 		case FDT_PROP: {
 			if (depth == 0)
 				return -FDT_ERR_BADSTRUCTURE;
-			const struct fdt_property *p = fdt_get_property_by_offset(fdt, offset, &len);
-			if (!p)
-				return len;
-			if (!fdt_get_string(fdt, (int)fdt32_ld(&p->nameoff), &len))
+			/* with the name: libfdt then checks its offset in the strings */
+			const char *pname;
+			if (!fdt_getprop_by_offset(fdt, offset, &pname, &len))
 				return len;
 			break;
 		}
@@ -106,6 +108,12 @@ enum ist_status ist_dt_check(const struct ist_dt_blob *b, bool overlay, struct i
 	int rc = fdt_check_header(b->data);
 	if (rc)
 		return libfdt_fail(err, b, "bad header", rc);
+	/* libfdt reads the blocks through struct pointers: dtc aligns them,
+	 * and a blob that does not is refused rather than read unaligned */
+	if (fdt_off_mem_rsvmap(b->data) % 8 || fdt_off_dt_struct(b->data) % 4)
+		return ist_fail(err, IST_BAD_DATA, 0,
+				"%s: misaligned blocks (memory reservations at %u, structure at %u; dtc aligns them to 8 and 4)",
+				name, fdt_off_mem_rsvmap(b->data), fdt_off_dt_struct(b->data));
 	/* the blocks lie inside totalsize: fdt_check_header has just checked */
 	if ((rc = check_structure(b->data)))
 		return libfdt_fail(err, b, "malformed structure", rc);

@@ -36,6 +36,7 @@ EFI_LIB     := $(EFI_ROOT)/usr/lib
 FDT_SRC     := $(INITSTACK_CACHE)/linux-6.1-libfdt/scripts/dtc/libfdt
 FDT_STAMP   := $(INITSTACK_CACHE)/linux-6.1-libfdt/.complete
 FDT_FILES   := fdt.c fdt_ro.c fdt_rw.c fdt_sw.c fdt_wip.c fdt_strerror.c fdt_overlay.c
+EFI_FDT_OBJ := $(FDT_FILES:%.c=$(EFI_BUILD)/libfdt/%.o)
 EFI_GFLAGS  := -O2 -fpic -fshort-wchar -ffreestanding -fno-stack-protector -fno-stack-check \
 	-fno-strict-aliasing $(EFI_ACFLAGS)
 EFI_CFLAGS  := -std=c11 -Wall -Wextra -Werror -Iinclude -I$(EFI_INC) -I$(EFI_INC)/$(EFI_ARCH) \
@@ -47,7 +48,7 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -z defs -shared -Bsymbolic $(EFI_ALDFLAGS
 	-T $(EFI_LIB)/elf_$(EFI_ARCH)_efi.lds $(EFI_LIB)/crt0-efi-$(EFI_ARCH).o -L$(EFI_LIB)
 EFI_SRC     := $(sort $(wildcard efi/*.c))
 EFI_OBJ     := $(EFI_SRC:%.c=$(EFI_BUILD)/%.o) $(CORE_SRC:%.c=$(EFI_BUILD)/%.o) \
-	$(EFI_BUILD)/dt/dt.o $(FDT_FILES:%.c=$(EFI_BUILD)/libfdt/%.o) $(EFI_BUILD)/kernel/kdec.o
+	$(EFI_BUILD)/dt/dt.o $(EFI_FDT_OBJ) $(EFI_BUILD)/kernel/kdec.o
 # The kernel's decompressors (see the top Makefile) with the loader's code
 # generation flags (no red zone, no stack protector, PIC) but the kernel's
 # language and warning flags; the adapter with the loader's own.
@@ -71,7 +72,10 @@ $(FDT_STAMP):
 # every object includes gnu-efi's or libfdt's headers: fetched first
 $(EFI_OBJ): | $(EFI_STAMP) $(FDT_STAMP)
 
-$(EFI_BUILD)/libfdt/%.o: $(FDT_STAMP)
+# a static pattern: a rule for any libfdt/%.o with only the stamp as its
+# prerequisite would let make chain built-in rules through it (it tried to
+# remake libfdt/fdt.d from a "fdt.d.o")
+$(EFI_FDT_OBJ): $(EFI_BUILD)/libfdt/%.o: $(FDT_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  EFICC   $@")
 	$(Q)$(EFI_CC) $(EFI_FDTFLAGS) -MMD -MP -MT $@ -c $(FDT_SRC)/$*.c -o $@

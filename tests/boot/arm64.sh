@@ -39,6 +39,7 @@ for f in /a /b /c /kernel/x; do [ -e "$f" ] && echo "@@HAS@@ $f"; done
 for f in /.initstack/deferred/*; do
 	[ -f "$f" ] && echo "@@DEFERRED@@ ${f##*/} $($b sha256sum <"$f" | $b cut -d' ' -f1)"
 done
+[ -f /.initstack/manifest ] && $b sed 's/^/@@MANIFEST@@ /' /.initstack/manifest
 dt=/proc/device-tree
 for p in chosen/initstack,entry chosen/initstack,archives chosen/initstack,roles \
 	chosen/initstack,sha256 chosen/initstack,deferred chosen/initstack,overlays \
@@ -114,6 +115,8 @@ stack_checks() {
 		sh -c "grep -qa '@@HAS@@ /a' '$log' && grep -qa '@@HAS@@ /c' '$log'"
 	check "$n: the deferred archive is /.initstack/deferred/01-distro.img, not unpacked" \
 		sh -c "grep -qa '@@DEFERRED@@ 01-distro.img $sum' '$log' && ! grep -qa '@@HAS@@ /kernel/x' '$log'"
+	check "$n: the manifest names it with size, digest and compression" \
+		grep -qa "@@MANIFEST@@ deferred 01-distro.img $(stat -c %s "$T/distro.img") $sum gzip" "$log"
 	check "$n: the overlay's node is in /proc/device-tree" \
 		sh -c "grep -qa '@@DT@@ initstack-test/compatible=initstack,test ' '$log' && grep -qa '@@DT@@ initstack-test/value=0000002a' '$log'"
 	check "$n: /chosen names the entry" grep -qai "@@DT@@ chosen/initstack,entry=/EFI/BOOT/initstack.conf " "$log"
@@ -143,7 +146,7 @@ check "aavmf esp dt: the loader built it from the ESP's blob" \
 check "aavmf esp dt: the kernel runs on the ESP's devicetree" grep -qa "@@DT@@ initstack-base=from-the-esp " "$T/espdt.log"
 stack_checks "aavmf esp dt" "$T/espdt.log"
 
-# 3. U-Boot's UEFI: its own devicetree, and one from the ESP through its
+# 3. U-Boot's UEFI with the ESP's devicetree, through its
 #    EFI_DT_FIXUP_PROTOCOL
 d=$(esp uboot "title arm64\n${STACK}devicetree /dtbs/esp-base.dtb\ndevicetree-overlay /dtbs/test.dtbo\n${OPTS}options rdinit=/init\n")
 boot_arm64 uboot "$d" "$T/uboot.log"
@@ -153,7 +156,17 @@ check "u-boot: its EFI_DT_FIXUP_PROTOCOL fixed up the ESP's blob" \
 check "u-boot: the kernel runs on the ESP's devicetree" grep -qa "@@DT@@ initstack-base=from-the-esp " "$T/uboot.log"
 stack_checks "u-boot" "$T/uboot.log"
 
-# 4. faults: an overlay whose target is missing, an entry for x64
+# 4. U-Boot's own devicetree (QEMU's, as U-Boot passes it on) with the
+#    overlay: no fixup call, the firmware's blob has had them
+d=$(esp ubootfw "title arm64\n${STACK}devicetree-overlay /dtbs/test.dtbo\n${OPTS}options rdinit=/init\n")
+boot_arm64 uboot "$d" "$T/ubootfw.log"
+check "u-boot firmware dt: the loader built it from U-Boot's devicetree" \
+	grep -qa "initstack: devicetree: the firmware's devicetree with 1 overlay" "$T/ubootfw.log"
+check "u-boot firmware dt: no fixup call on the firmware's own blob" \
+	sh -c "! grep -qa 'EFI_DT_FIXUP_PROTOCOL applied' '$T/ubootfw.log'"
+stack_checks "u-boot firmware dt" "$T/ubootfw.log"
+
+# 5. faults: an overlay whose target is missing, an entry for x64
 fault() {
 	local name=$1 entry=$2 want=$3 d rc
 	d=$(esp "$name" "$entry")

@@ -192,7 +192,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory freestanding
 	$(Q)$(MAKE) --no-print-directory efi
-	$(Q)$(MAKE) --no-print-directory efi ARCH=aarch64
+	$(Q)$(MAKE) --no-print-directory efi handover ARCH=aarch64
 	$(Q)tests/run.sh
 
 # ---- fuzzing (libFuzzer, clang) -------------------------------------------

@@ -3,16 +3,19 @@
 # machine: under AAVMF (EDK2) with the firmware's devicetree and with one
 # from the ESP, and under U-Boot's UEFI (the firmware vendors' path, with
 # its EFI_DT_FIXUP_PROTOCOL). The same stack and deferred checks as
-# tests/boot/efi.sh, plus overlays and /chosen seen under /proc/device-tree.
+# tests/boot/efi.sh, plus overlays and /chosen seen under /proc/device-tree,
+# and the arm64 handover unpacking a deferred zstd archive after a hook.
 BOOT_ARCH=arm64
 . "$(dirname "$0")/lib.sh"
 
 EFI_AA64=${EFI_AA64:-build/efi-aarch64/initstack.efi}
+HO_AA64=${HO_AA64:-build/handover-aarch64/handover}
 command -v qemu-system-aarch64 >/dev/null ||
 	{ notok "arm64 boots: qemu-system-aarch64 missing (tests/deps.sh installs qemu-system-arm)"; exit 0; }
 [ -f "$AAVMF_CODE" ] || { notok "arm64 boots: no AAVMF (tests/deps.sh installs qemu-efi-aarch64)"; exit 0; }
 [ -f "$UBOOT_ARM64" ] || { notok "arm64 boots: no U-Boot (tests/deps.sh installs u-boot-qemu)"; exit 0; }
 [ -s "$EFI_AA64" ] || { notok "arm64 boots: $EFI_AA64 not built (make efi ARCH=aarch64)"; exit 0; }
+[ -x "$HO_AA64" ] || { notok "arm64 boots: $HO_AA64 not built (make handover ARCH=aarch64)"; exit 0; }
 [ -x "$INITSTACK" ] || { notok "arm64 boots: $INITSTACK not built"; exit 0; }
 if ! K=$(fetch_kernel) || [ ! -f "$K" ]; then
 	notok "arm64 boots: no kernel (Debian's linux-image-arm64 could not be fetched)"
@@ -100,7 +103,8 @@ esp() {
 	for f in base.cpio a.cpio.gz c.cpio distro.img; do cp "$T/$f" "$d/boot/"; done
 	for f in test.dtbo missing.dtbo esp-base.dtb; do cp "$T/$f" "$d/dtbs/"; done
 	# the distribution's archive with its digest, as `initstack entry` writes it
-	printf '%bsha256 /boot/distro.img %s\n' "$2" "$sum" >"$d/EFI/BOOT/initstack.conf"
+	printf '%b' "$2" >"$d/EFI/BOOT/initstack.conf"
+	case $2 in *distro.img*) echo "sha256 /boot/distro.img $sum" >>"$d/EFI/BOOT/initstack.conf" ;; esac
 	echo "$d"
 }
 sum=$(sha256sum <"$T/distro.img" | cut -d' ' -f1)
@@ -166,7 +170,43 @@ check "u-boot firmware dt: no fixup call on the firmware's own blob" \
 	sh -c "! grep -qa 'EFI_DT_FIXUP_PROTOCOL applied' '$T/ubootfw.log'"
 stack_checks "u-boot firmware dt" "$T/ubootfw.log"
 
-# 5. faults: an overlay whose target is missing, an entry for x64
+# 5. the deferred scheme whole: handover (static, arm64) from the kernel
+#    camp's archive runs its hook before anything deferred exists, then
+#    unpacks the distribution's zstd archive under the policy (its own
+#    /kernel/handover is refused) and execs the distribution's /init
+mkdir -p "$T/camp/kernel/bin" && cp "$BB" "$T/camp/kernel/bin/busybox"
+printf '#!/kernel/bin/busybox sh\necho "@@HOOK@@ 10-look sees: init=$([ -e /init ] && echo yes || echo no) deferred=$(/kernel/bin/busybox ls /.initstack/deferred)"\n' >"$T/10-look"
+chmod 0755 "$T/10-look"
+$I build --kernel-archive --handover "$HO_AA64" --hook "$T/10-look" -o "$T/kernel.cpio" "$T/camp"
+cat >"$T/distro-init" <<'SH'
+#!/bin/busybox sh
+b=/bin/busybox
+$b mount -t proc proc /proc 2>/dev/null
+$b mount -t sysfs sysfs /sys 2>/dev/null
+echo "@@DISTRO@@ pid=$$ own=$($b cat /etc/distro) handover=$($b sha256sum /kernel/handover | $b cut -d' ' -f1) overlay=$($b tr -d '\0' </proc/device-tree/initstack-test/compatible)"
+$b poweroff -f
+SH
+echo debian >"$T/etc-distro"
+echo "not the kernel's" >"$T/fake-handover"
+printf 'dir bin 0755 0 0\nfile bin/busybox %s 0755 0 0\nfile init %s 0755 0 0\ndir etc 0755 0 0\nfile etc/distro %s 0644 0 0\ndir proc 0755 0 0\ndir sys 0755 0 0\ndir kernel 0755 0 0\nfile kernel/handover %s 0755 0 0\n' \
+	"$BB" "$T/distro-init" "$T/etc-distro" "$T/fake-handover" >"$T/distro.list"
+$I build --mtime 0 -o "$T/distro.cpio" --list "$T/distro.list"
+zstd -q -19 -c "$T/distro.cpio" >"$T/distro.cpio.zst"
+d=$(esp handover "title arm64 handover\nlinux /boot/vmlinuz\nkernel-initrd /boot/kernel.cpio\ndefer /boot/distro.cpio.zst\ndevicetree-overlay /dtbs/test.dtbo\n$OPTS")
+cp "$T/kernel.cpio" "$T/distro.cpio.zst" "$d/boot/"
+boot_arm64 aavmf "$d" "$T/handover.log"
+check "handover: the loader adds rdinit=/kernel/handover" grep -qa "initstack: starting /boot/vmlinuz with 2 archives.* rdinit=/kernel/handover" "$T/handover.log"
+check "handover: the hook ran before anything was unpacked" \
+	grep -qa "@@HOOK@@ 10-look sees: init=no deferred=01-distro.cpio.zst" "$T/handover.log"
+check "handover: it reports the hook done" grep -qa "handover: hook 10-look: done" "$T/handover.log"
+check "handover: the zstd archive unpacked, the distribution's /kernel/handover refused" \
+	grep -qa "handover: 01-distro.cpio.zst: 9 entries: 7 written, 0 dropped, 1 refused" "$T/handover.log"
+check "handover: ... and says why" \
+	grep -qa "handover: 01-distro.cpio.zst: kernel/handover: /kernel/handover is under a protected prefix (refused)" "$T/handover.log"
+check "handover: the distribution's /init runs as PID 1 with its files and the kernel's handover" \
+	grep -qa "@@DISTRO@@ pid=1 own=debian handover=$(sha256sum <"$HO_AA64" | cut -d' ' -f1) overlay=initstack,test" "$T/handover.log"
+
+# 6. faults: an overlay whose target is missing, an entry for x64
 fault() {
 	local name=$1 entry=$2 want=$3 d rc
 	d=$(esp "$name" "$entry")

@@ -164,6 +164,14 @@ EFI_STATUS efi_dt_install(struct efi_dt *dt, EFI_FILE_HANDLE root, const char *e
 	for (unsigned i = 0; i < sizeof c->file / sizeof c->file[0]; i++)
 		pages_free(&c->file[i]);
 	pool_put(c);
+	/* an entry that asked for nothing boots on the firmware's devicetree
+	 * as it is when initstack cannot record /chosen in it */
+	if (EFI_ERROR(s) && !e->devicetree.path && !e->noverlay) {
+		say("initstack: warning: %s; booting with the firmware's devicetree unchanged",
+		    err->msg);
+		SetMem(err, sizeof *err, 0);
+		return EFI_SUCCESS;
+	}
 	if (EFI_ERROR(s))
 		return s;
 	s = BS->InstallConfigurationTable(&dtb_table_guid, pages_ptr(&dt->blob));

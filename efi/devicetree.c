@@ -36,17 +36,6 @@ static void *firmware_table(void)
 	return NULL;
 }
 
-static EFI_STATUS read_file(EFI_FILE_HANDLE root, const char *entry_path,
-			    const struct ist_entry_path *p, struct pages *out, struct ist_error *err)
-{
-	EFI_STATUS s = file_read(root, p->path, out, err);
-	if (EFI_ERROR(s)) {
-		struct ist_error inner = *err;
-		ist_fail(err, inner.status, inner.offset, "%s:%u: %s", entry_path, p->line, inner.msg);
-	}
-	return s;
-}
-
 /* Copy `fdt` into pages, with room for the firmware's fixups when `fixups`
  * and it has the protocol; the fixup may ask for more, once. */
 static EFI_STATUS to_pages(struct efi_dt *dt, const void *fdt, size_t len, const char *name,
@@ -98,7 +87,8 @@ static EFI_STATUS build(struct efi_dt *dt, struct chosen *c, EFI_FILE_HANDLE roo
 	struct ist_dt_blob base;
 	bool from_esp = e->devicetree.path != NULL;
 	if (from_esp) {
-		EFI_STATUS s = read_file(root, entry_path, &e->devicetree, &c->file[0], err);
+		EFI_STATUS s = file_read_named(root, entry_path, e->devicetree.line,
+					       e->devicetree.path, &c->file[0], err);
 		if (EFI_ERROR(s))
 			return s;
 		base = (struct ist_dt_blob){ pages_ptr(&c->file[0]), c->file[0].size,
@@ -109,7 +99,8 @@ static EFI_STATUS build(struct efi_dt *dt, struct chosen *c, EFI_FILE_HANDLE roo
 					     "the firmware's devicetree" };
 	}
 	for (unsigned i = 0; i < e->noverlay; i++) {
-		EFI_STATUS s = read_file(root, entry_path, &e->overlay[i], &c->file[i + 1], err);
+		EFI_STATUS s = file_read_named(root, entry_path, e->overlay[i].line,
+					       e->overlay[i].path, &c->file[i + 1], err);
 		if (EFI_ERROR(s))
 			return s;
 		c->overlay[i] = (struct ist_dt_blob){ pages_ptr(&c->file[i + 1]), c->file[i + 1].size,

@@ -45,6 +45,10 @@ EFI_STATUS volume_root(EFI_HANDLE image, EFI_FILE_HANDLE *root, struct ist_error
  */
 EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
 		     struct ist_error *err);
+/* The same for a file the entry `entry` names on line `line`: errors say so
+ * ("/loader/entries/x.conf:4: /boot/a.cpio: cannot open: not found"). */
+EFI_STATUS file_read_named(EFI_FILE_HANDLE root, const char *entry, unsigned line,
+			   const char *path, struct pages *out, struct ist_error *err);
 
 /* Allocator hooks for the core, on pool_get. */
 extern const struct ist_alloc efi_alloc;

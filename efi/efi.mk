@@ -1,7 +1,7 @@
 # initstack.efi: the core, dt/, libfdt and efi/ built with gnu-efi.
 # Included by the top Makefile; `make efi` builds build/efi-x86_64/initstack.efi,
 # `make efi ARCH=aarch64` (or EFI_ARCH=aarch64) build/efi-aarch64/initstack.efi
-# with Debian's cross compiler and gnu-efi:arm64, which efi/fetch-gnu-efi.sh
+# with Debian's cross compiler and gnu-efi:arm64, which efi/fetch-foreign.sh
 # unpacks into the cache (never installed, never in the tree).
 
 EFI_ARCH    ?= $(or $(ARCH),x86_64)
@@ -62,7 +62,7 @@ efi: $(EFI_BUILD)/initstack.efi
 ifneq ($(EFI_STAMP),)
 $(EFI_STAMP):
 	@$(if $(Q),echo "  FETCH   $(EFI_ROOT)")
-	$(Q)efi/fetch-gnu-efi.sh arm64 $(EFI_ROOT)
+	$(Q)efi/fetch-foreign.sh arm64 $(EFI_ROOT) gnu-efi
 endif
 
 $(FDT_STAMP):

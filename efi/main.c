@@ -110,21 +110,11 @@ static EFI_STATUS load_entry(struct boot *b)
 	return EFI_SUCCESS;
 }
 
-/* A file named on line `line` of the entry; errors say where it was named. */
-static EFI_STATUS read_named(struct boot *b, const char *path, unsigned line, struct pages *out)
-{
-	EFI_STATUS s = file_read(b->root, path, out, &b->err);
-	if (EFI_ERROR(s)) {
-		struct ist_error inner = b->err;
-		ist_fail(&b->err, inner.status, inner.offset, "%s:%u: %s", b->entry_path, line, inner.msg);
-	}
-	return s;
-}
-
 static EFI_STATUS load_files(struct boot *b)
 {
 	struct ist_entry *e = &b->entry;
-	EFI_STATUS s = read_named(b, e->linux_image.path, e->linux_image.line, &b->kernel);
+	EFI_STATUS s = file_read_named(b->root, b->entry_path, e->linux_image.line,
+				       e->linux_image.path, &b->kernel, &b->err);
 	if (EFI_ERROR(s))
 		return s;
 	s = linux_load(b->image, pages_ptr(&b->kernel), b->kernel.size, &b->kernel_image, &b->err);
@@ -137,7 +127,7 @@ static EFI_STATUS load_files(struct boot *b)
 	pages_free(&b->kernel);
 	for (unsigned i = 0; i < e->narchive; i++) {
 		const struct ist_entry_archive *a = &e->archive[i];
-		s = read_named(b, a->path, a->line, &b->archive[i]);
+		s = file_read_named(b->root, b->entry_path, a->line, a->path, &b->archive[i], &b->err);
 		if (EFI_ERROR(s))
 			return s;
 		if (a->has_sha256) {

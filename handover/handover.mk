@@ -24,7 +24,7 @@ $(BUILD)/replay/manifest $(BUILD)/fuzzer/manifest: $(HO_LIB_OBJ)
 
 # `make handover ARCH=aarch64` cross-builds build/handover-aarch64/handover
 # with Debian's cross compiler and glibc (libc6-dev-arm64-cross) and the
-# arm64 static libraries handover/fetch-libs.sh unpacks into the cache.
+# arm64 static libraries efi/fetch-foreign.sh unpacks into the cache.
 HO_ARCH ?= $(or $(ARCH),$(shell uname -m))
 ifeq ($(HO_ARCH),$(shell uname -m))
 HO_BUILD        := build/handover
@@ -58,7 +58,8 @@ handover: $(HO_BUILD)/handover
 ifneq ($(HO_STAMP),)
 $(HO_STAMP):
 	@$(if $(Q),echo "  FETCH   $(HO_LIBROOT)")
-	$(Q)handover/fetch-libs.sh arm64 $(HO_LIBROOT)
+	$(Q)efi/fetch-foreign.sh arm64 $(HO_LIBROOT) zlib1g-dev libzstd-dev liblzma-dev \
+		libbz2-dev liblz4-dev liblzo2-dev
 $(HO_BIN_OBJ) $(HO_CORE_OBJ): | $(HO_STAMP)
 endif
 

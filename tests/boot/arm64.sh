@@ -46,7 +46,7 @@ done
 dt=/proc/device-tree
 for p in chosen/initstack,entry chosen/initstack,archives chosen/initstack,roles \
 	chosen/initstack,sha256 chosen/initstack,deferred chosen/initstack,overlays \
-	initstack-test/compatible initstack-base; do
+	initstack-test/compatible initstack-first/compatible initstack-base; do
 	[ -f "$dt/$p" ] && echo "@@DT@@ $p=$($b tr '\0' ' ' <"$dt/$p")"
 done
 for p in chosen/initstack,sizes initstack-test/value; do
@@ -87,6 +87,8 @@ DTS
 dtc -q -@ -I dts -O dtb -o "$T/test.dtbo" "$T/test.dtso"
 sed 's|target-path = "/";|target-path = "/no-such-node";|' "$T/test.dtso" |
 	dtc -q -@ -I dts -O dtb -o "$T/missing.dtbo" -
+sed 's|initstack-test {|initstack-first {|' "$T/test.dtso" | dtc -q -@ -I dts -O dtb -o "$T/first.dtbo" -
+archive dir-order.cpio "dir order 0755 0 0\n"
 check "arm64: QEMU's virt devicetree dumped" arm64_dtb "$T/virt.dtb"
 cp "$T/virt.dtb" "$T/esp-base.dtb"
 fdtput -t s "$T/esp-base.dtb" / initstack-base "from-the-esp"
@@ -100,8 +102,8 @@ esp() {
 	mkdir -p "$d/EFI/BOOT" "$d/boot" "$d/dtbs"
 	cp "$EFI_AA64" "$d/EFI/BOOT/BOOTAA64.EFI"
 	cp "$K" "$d/boot/vmlinuz"
-	for f in base.cpio a.cpio.gz c.cpio distro.img; do cp "$T/$f" "$d/boot/"; done
-	for f in test.dtbo missing.dtbo esp-base.dtb; do cp "$T/$f" "$d/dtbs/"; done
+	for f in base.cpio a.cpio.gz c.cpio distro.img dir-order.cpio; do cp "$T/$f" "$d/boot/"; done
+	for f in test.dtbo first.dtbo missing.dtbo esp-base.dtb; do cp "$T/$f" "$d/dtbs/"; done
 	# the distribution's archive with its digest, as `initstack entry` writes it
 	printf '%b' "$2" >"$d/EFI/BOOT/initstack.conf"
 	case $2 in *distro.img*) echo "sha256 /boot/distro.img $sum" >>"$d/EFI/BOOT/initstack.conf" ;; esac
@@ -206,7 +208,34 @@ check "handover: ... and says why" \
 check "handover: the distribution's /init runs as PID 1 with its files and the kernel's handover" \
 	grep -qa "@@DISTRO@@ pid=1 own=debian handover=$(sha256sum <"$HO_AA64" | cut -d' ' -f1) overlay=initstack,test" "$T/handover.log"
 
-# 6. faults: an overlay whose target is missing, an entry for x64
+# 6. the firmware's table put back: the newest entry of /loader/entries
+#    installs its devicetree (overlay first.dtbo), then its stack breaks the
+#    policy; the loader restores the firmware's table and boots the entry
+#    before, whose overlay alone the kernel sees
+d=$(esp restore "")
+rm "$d/EFI/BOOT/initstack.conf"
+mkdir -p "$d/loader/entries"
+printf 'title new\nlinux /boot/vmlinuz\ninitrd /boot/c.cpio\ninitrd /boot/dir-order.cpio\non-clash error\ndevicetree-overlay /dtbs/first.dtbo\n%b' \
+	"$OPTS" >"$d/loader/entries/debian-6.1.0-10-arm64.conf"
+printf 'title old\n%bdevicetree-overlay /dtbs/test.dtbo\n%boptions rdinit=/init\n' "$STACK" "$OPTS" \
+	>"$d/loader/entries/debian-6.1.0-9-arm64.conf"
+boot_arm64 aavmf "$d" "$T/restore.log"
+check "restore: the newest entry installed its devicetree, then broke the policy" \
+	sh -c "tr -d '\r' <'$T/restore.log' | grep -a -A8 'initstack: /loader/entries/debian-6.1.0-10-arm64.conf: new' |
+		grep -q 'devicetree: the firmware.s devicetree with 1 overlay' &&
+		grep -qa 'initstack: error: the stack breaks the policy (1 error above)' '$T/restore.log'"
+check "restore: the loader went on to the entry before" \
+	grep -qa "initstack: trying the next entry, /loader/entries/debian-6.1.0-9-arm64.conf" "$T/restore.log"
+check "restore: which built on the firmware's devicetree again" \
+	test "$(grep -ac "initstack: devicetree: the firmware's devicetree with 1 overlay" "$T/restore.log")" = 2
+check "restore: the kernel sees the second entry's overlay" \
+	grep -qa "@@DT@@ initstack-test/compatible=initstack,test " "$T/restore.log"
+check "restore: ... and not the first's (the firmware's table was put back)" \
+	sh -c "! grep -qa '@@DT@@ initstack-first' '$T/restore.log'"
+check "restore: /chosen names the entry that booted" \
+	grep -qa "@@DT@@ chosen/initstack,entry=/loader/entries/debian-6.1.0-9-arm64.conf " "$T/restore.log"
+
+# 7. faults: an overlay whose target is missing, an entry for x64
 fault() {
 	local name=$1 entry=$2 want=$3 d rc
 	d=$(esp "$name" "$entry")

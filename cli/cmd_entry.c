@@ -16,14 +16,18 @@
 #include <unistd.h>
 
 #include <initstack/archive.h>
+#include <initstack/dt.h>
 #include <initstack/entry.h>
 #include <initstack/sha256.h>
 
 #include "cmd.h"
 #include "esp.h"
 #include "sysfiles.h"
+#include "util.h"
 
 #define POLICY_FILE "/etc/initstack/policy"
+#define DEVICETREE_FILE "/etc/initstack/devicetree"
+#define OVERLAY_DIR "/etc/initstack/overlays/"
 /* not TOKEN-KVER.conf: kernel-install writes that one for systemd-boot */
 #define ENTRY_SUFFIX "-initstack.conf"
 #define MAX_HOOKS 64
@@ -259,6 +263,130 @@ static int write_file(const char *path, const uint8_t *p, size_t n, struct text 
 	return 0;
 }
 
+/*
+ * /etc/initstack/devicetree, for boards that boot with a devicetree:
+ *   devicetree NAME   the kernel package's blob, /usr/lib/linux-image-KVER/NAME
+ *                     (named as flash-kernel names them), or an absolute path
+ *   overlay FILE      an overlay, applied in the order listed; a relative
+ *                     name is under /etc/initstack/overlays/
+ * The blobs are copied into the kernel's directory on the ESP (`dir`, `rel`
+ * as the entry names it) and their lines added to `entry`. The overlays
+ * are applied here to the base, so one that does not apply fails `entry
+ * add` with the loader's message instead of the boot.
+ */
+/* The devicetree files of an earlier `entry add` in `dir` that are not
+ * among the `n` names in `keep`. */
+static void drop_stale(const char *dir, char keep[][NAME_MAX + 16], unsigned n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strcmp(de->d_name, "devicetree.dtb") && strncmp(de->d_name, "overlay-", 8))
+			continue;
+		bool kept = false;
+		for (unsigned i = 0; i < n; i++)
+			kept |= !strcmp(keep[i], de->d_name);
+		char path[PATH_MAX];
+		if (!kept && snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path)
+			unlink(path);
+	}
+	closedir(d);
+}
+
+static int add_devicetree(const char *kver, const char *rel, const char *dir, struct text *entry,
+			  bool dry_run)
+{
+	static char file[1 + IST_ENTRY_MAX_OVERLAYS][NAME_MAX + 16];
+	const char *conf = sys_path(DEVICETREE_FILE);
+	size_t len;
+	char *p = (char *)sys_read(conf, &len);
+	if (!p) {
+		if (errno != ENOENT)
+			return fail("%s: %s", conf, strerror(errno));
+		if (!dry_run)
+			drop_stale(dir, file, 0);
+		return 0;
+	}
+	/* [0] the base (data NULL when none), then the overlays */
+	struct ist_dt_blob b[1 + IST_ENTRY_MAX_OVERLAYS] = { { 0 } };
+	char *src[1 + IST_ENTRY_MAX_OVERLAYS] = { 0 };
+	unsigned n = 0, line = 0;
+	int rc = 0;
+	for (char *s = p, *nl; !rc && *s; s = nl ? nl + 1 : s + strlen(s)) {
+		nl = strchr(s, '\n');
+		if (nl)
+			*nl = '\0';
+		line++;
+		char *k = s + strspn(s, " \t");
+		if (!*k || *k == '#' || *k == '\r')
+			continue;
+		size_t kl = strcspn(k, " \t\r");
+		char *v = k + kl + strspn(k + kl, " \t");
+		v[strcspn(v, " \t\r")] = '\0';
+		bool base = kl == 10 && !memcmp(k, "devicetree", 10);
+		if (!base && !(kl == 7 && !memcmp(k, "overlay", 7))) {
+			rc = fail("%s:%u: \"%.*s\" is not a devicetree key (devicetree, overlay)", conf,
+				  line, (int)kl, k);
+		} else if (!*v) {
+			rc = fail("%s:%u: %.*s needs a file name", conf, line, (int)kl, k);
+		} else if (base && b[0].data) {
+			rc = fail("%s:%u: a second devicetree line", conf, line);
+		} else if (!base && n == IST_ENTRY_MAX_OVERLAYS) {
+			rc = fail("%s:%u: more than %u overlays", conf, line, IST_ENTRY_MAX_OVERLAYS);
+		} else {
+			char full[PATH_MAX];
+			if (*v == '/')
+				snprintf(full, sizeof full, "%s", v);
+			else if (base)
+				snprintf(full, sizeof full, "/usr/lib/linux-image-%s/%s", kver, v);
+			else
+				snprintf(full, sizeof full, OVERLAY_DIR "%s", v);
+			unsigned i = base ? 0 : ++n;
+			src[i] = strdup(sys_path(full));
+			if (!(b[i].data = sys_read(src[i], &b[i].len)))
+				rc = fail("%s:%u: %s: %s", conf, line, src[i], strerror(errno));
+			b[i].name = src[i];
+		}
+		if (!nl)
+			break;
+	}
+	struct ist_error err = { 0 };
+	void *out = NULL;
+	size_t out_len;
+	if (!rc && b[0].data &&
+	    ist_dt_build(&b[0], b + 1, n, NULL, &host_alloc, &out, &out_len, &err))
+		rc = fail("the devicetree would not apply: %s", err.msg);
+	for (unsigned i = 1; !rc && !b[0].data && i <= n; i++)
+		if (ist_dt_check(&b[i], true, &err))
+			rc = fail("%s", err.msg);
+	free(out);
+	unsigned nfile = 0;
+	for (unsigned i = 0; !rc && i <= n; i++) {
+		if (!b[i].data)
+			continue;
+		const char *slash = strrchr(src[i], '/');
+		char path[PATH_MAX];
+		if (i == 0)
+			snprintf(file[nfile], sizeof file[0], "devicetree.dtb");
+		else
+			snprintf(file[nfile], sizeof file[0], "overlay-%02u-%.200s", i, slash + 1);
+		snprintf(path, sizeof path, "%s/%s", dir, file[nfile]);
+		if (!(rc = write_file(path, b[i].data, b[i].len, NULL, NULL, dry_run)))
+			put(entry, "%-14s %s/%s\n", i ? "devicetree-overlay" : "devicetree", rel,
+			    file[nfile]);
+		nfile++;
+	}
+	if (!rc && !dry_run)
+		drop_stale(dir, file, nfile);
+	for (unsigned i = 0; i <= n; i++) {
+		free((void *)b[i].data);
+		free(src[i]);
+	}
+	free(p);
+	return rc ? EXIT_VIOLATION : 0;
+}
+
 struct opts {
 	const char *esp, *token, *cmdline, *handover;
 	bool dry_run, if_installed;
@@ -432,6 +560,8 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		snprintf(path, sizeof path, "%s/early.cpio", dir);
 		unlink(path); /* a regenerated initrd may have lost its microcode */
 	}
+	if ((rc = add_devicetree(kver, rel, dir, &entry, o->dry_run)))
+		goto out;
 	put(&entry, "%s", digests.p);
 
 	static struct ist_entry parsed;

@@ -517,6 +517,15 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		put(&entry, "options        %s\n", cmdline);
 	put(&entry, "%s", policy.p);
 
+	/* the devicetree checked (a dry run) before anything is written: an
+	 * overlay that does not apply must leave the ESP as it was */
+	struct text dt_lines = { 0 };
+	put(&dt_lines, "%s", "");
+	rc = add_devicetree(kver, rel, dir, &dt_lines, true);
+	free(dt_lines.p);
+	if (rc)
+		goto out;
+
 	/* the kernel camp's archive, built before anything is written */
 	if (o->dry_run) {
 		snprintf(tmp, sizeof tmp, "/tmp/initstack-kernel-%d.cpio", (int)getpid());

@@ -75,13 +75,18 @@ expect_exit "entry dt: overlays without a devicetree line exit 0" 0 $I entry add
 check "entry dt: ... no devicetree line, the overlay, the old base gone" \
 	sh -c "! grep -q '^devicetree ' '$E' && grep -qx 'devicetree-overlay $REL/overlay-01-uart2.dtbo' '$E' && [ ! -e '$D/devicetree.dtb' ]"
 
-# errors, each with the file and line or the loader's words; the entry stays
+# errors, each with the file and line or the loader's words; the entry and
+# its archives stay as they were, though the initrd has changed meanwhile
 cp "$E" "$T/entry.before"
+cp "$D/initrd" "$T/initrd.before"
+echo 'echo regenerated' >>"$T/main/init"
+(cd "$T/main" && find . | cpio -o -H newc --quiet | gzip -n) >"$R/boot/initrd.img-$K"
 err() { # NAME CONTENT MESSAGE
 	printf '%b' "$2" >"$R/etc/initstack/devicetree"
 	expect_exit "entry dt: $1: exit 1" 1 $I entry add --root "$R" "$K"
 	check "entry dt: $1: says \"$3\"" grep -qF -- "$3" "$T/err"
-	check "entry dt: $1: the entry is left as it was" cmp -s "$T/entry.before" "$E"
+	check "entry dt: $1: the entry and its archives are left as they were" \
+		sh -c "cmp -s '$T/entry.before' '$E' && cmp -s '$T/initrd.before' '$D/initrd'"
 }
 C=$R/etc/initstack/devicetree
 err "unknown key" 'devicetree vendor/board.dtb\ndtbo x\n' "$C:2: \"dtbo\" is not a devicetree key (devicetree, overlay)"

@@ -238,7 +238,13 @@ boot_efi() {
 		-drive if=pflash,format=raw,unit=1,file="$esp.vars" \
 		-drive format=raw,file=fat:rw:"$esp" \
 		</dev/null >"$log" 2>&1 &
-	local pid=$! rc
+	wait_until $! "$log" "$until"
+}
+
+# wait_until PID LOG [UNTIL]: wait for the QEMU of PID; with UNTIL, stop it
+# as soon as LOG has a line containing UNTIL (status 0). Else QEMU's status.
+wait_until() {
+	local pid=$1 log=$2 until=${3:-}
 	if [ -n "$until" ]; then
 		while kill -0 "$pid" 2>/dev/null; do
 			if tr -d '\r' <"$log" | grep -qF -- "$until"; then
@@ -251,8 +257,6 @@ boot_efi() {
 		done
 	fi
 	wait "$pid"
-	rc=$?
-	return $rc
 }
 
 # ---- arm64: QEMU's virt machine under AAVMF or U-Boot ------------------------
@@ -302,19 +306,7 @@ boot_arm64() {
 		-display none -no-reboot -nodefaults -serial stdio -net none "${firmware[@]}" \
 		-drive if=none,id=esp,format=raw,file=fat:rw:"$esp" -device virtio-blk-device,drive=esp \
 		</dev/null >"$log" 2>&1 &
-	local pid=$!
-	if [ -n "$until" ]; then
-		while kill -0 "$pid" 2>/dev/null; do
-			if tr -d '\r' <"$log" | grep -qF -- "$until"; then
-				sleep 1
-				kill "$pid" 2>/dev/null
-				wait "$pid" 2>/dev/null
-				return 0
-			fi
-			sleep 0.5
-		done
-	fi
-	wait "$pid"
+	wait_until $! "$log" "$until"
 }
 
 # arm64_dtb OUT: the devicetree QEMU's virt machine (as boot_arm64 runs it)

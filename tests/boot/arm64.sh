@@ -56,14 +56,10 @@ $b poweroff -f
 SH
 printf 'dir bin 0755 0 0\ndir proc 0755 0 0\ndir sys 0755 0 0\nfile bin/busybox %s 0755 0 0\nfile init %s 0755 0 0\n' "$BB" "$T/init" >"$T/base.list"
 $I build --mtime 0 -o "$T/base.cpio" --list "$T/base.list"
-archive() {
-	printf '%b' "$2" >"$T/$1.list"
-	$I build --mtime 0 -o "$T/$1" --list "$T/$1.list"
-}
 for x in A B C; do echo "$x" >"$T/order-$x"; done
-archive a.cpio "file order $T/order-A 0644 0 0\nfile a $T/order-A 0644 0 0\n"
-archive c.cpio "file order $T/order-C 0644 0 0\nfile c $T/order-C 0644 0 0\n"
-archive evil.cpio "dir kernel 0755 0 0\nfile kernel/x $T/order-A 0644 0 0\n"
+list_archive a.cpio "file order $T/order-A 0644 0 0\nfile a $T/order-A 0644 0 0\n"
+list_archive c.cpio "file order $T/order-C 0644 0 0\nfile c $T/order-C 0644 0 0\n"
+list_archive evil.cpio "dir kernel 0755 0 0\nfile kernel/x $T/order-A 0644 0 0\n"
 gzip -n -9 -c "$T/a.cpio" >"$T/a.cpio.gz"
 gzip -n -c "$T/evil.cpio" >"$T/distro.img"
 
@@ -88,7 +84,7 @@ dtc -q -@ -I dts -O dtb -o "$T/test.dtbo" "$T/test.dtso"
 sed 's|target-path = "/";|target-path = "/no-such-node";|' "$T/test.dtso" |
 	dtc -q -@ -I dts -O dtb -o "$T/missing.dtbo" -
 sed 's|initstack-test {|initstack-first {|' "$T/test.dtso" | dtc -q -@ -I dts -O dtb -o "$T/first.dtbo" -
-archive dir-order.cpio "dir order 0755 0 0\n"
+list_archive dir-order.cpio "dir order 0755 0 0\n"
 check "arm64: QEMU's virt devicetree dumped" arm64_dtb "$T/virt.dtb"
 cp "$T/virt.dtb" "$T/esp-base.dtb"
 fdtput -t s "$T/esp-base.dtb" / initstack-base "from-the-esp"

@@ -33,16 +33,11 @@ SH
 printf 'dir bin 0755 0 0\nfile bin/busybox /bin/busybox 0755 0 0\nfile init %s 0755 0 0\n' "$T/init" >"$T/base.list"
 $I build --mtime 0 -o "$T/base.cpio" --list "$T/base.list"
 
-# archive NAME 'list lines': a small archive from gen_init_cpio lines
-archive() {
-	printf '%b' "$2" >"$T/$1.list"
-	$I build --mtime 0 -o "$T/$1" --list "$T/$1.list"
-}
 for x in A B C; do echo "$x" >"$T/order-$x"; done
-archive a.cpio "file order $T/order-A 0644 0 0\nfile a $T/order-A 0644 0 0\n"
-archive b.cpio "file order $T/order-B 0644 0 0\nfile b $T/order-B 0644 0 0\n"
-archive c.cpio "file order $T/order-C 0644 0 0\nfile c $T/order-C 0644 0 0\n"
-archive evil.cpio "dir kernel 0755 0 0\nfile kernel/x $T/order-A 0644 0 0\n"
+list_archive a.cpio "file order $T/order-A 0644 0 0\nfile a $T/order-A 0644 0 0\n"
+list_archive b.cpio "file order $T/order-B 0644 0 0\nfile b $T/order-B 0644 0 0\n"
+list_archive c.cpio "file order $T/order-C 0644 0 0\nfile c $T/order-C 0644 0 0\n"
+list_archive evil.cpio "dir kernel 0755 0 0\nfile kernel/x $T/order-A 0644 0 0\n"
 
 # esp NAME ENTRY-TEXT FILES...: an ESP with the loader, the kernel, the files
 esp() {
@@ -103,7 +98,7 @@ fault truncated "linux /boot/vmlinuz\ninitrd /boot/trunc.cpio\nloader-error shut
 fault entry "linux /boot/vmlinuz\ninitrdd /boot/base.cpio\n" \
 	'initstack: error: /EFI/BOOT/initstack.conf:2: unknown key "initrdd"' \
 	"initstack: returning to the firmware"
-archive dir-order.cpio "dir order 0755 0 0\n"
+list_archive dir-order.cpio "dir order 0755 0 0\n"
 fault policy "linux /boot/vmlinuz\ninitrd /boot/a.cpio\ninitrd /boot/dir-order.cpio\non-clash error\nloader-error shutdown\n" \
 	"initstack: error: the stack breaks the policy (1 error above)" \
 	"initstack: shutting down" a.cpio dir-order.cpio

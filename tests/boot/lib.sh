@@ -151,6 +151,13 @@ boot_image() {
 	echo "$out"
 }
 
+# list_archive NAME 'list lines': $T/NAME, a newc archive made by
+# `initstack build` from gen_init_cpio-style lines (printf %b escapes)
+list_archive() {
+	printf '%b' "$2" >"$T/$1.list"
+	"$INITSTACK" build --mtime 0 -o "$T/$1" --list "$T/$1.list"
+}
+
 # pad4 FILE: append NULs up to a multiple of 4 bytes
 pad4() {
 	local n

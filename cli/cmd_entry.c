@@ -263,17 +263,6 @@ static int write_file(const char *path, const uint8_t *p, size_t n, struct text 
 	return 0;
 }
 
-/*
- * /etc/initstack/devicetree, for boards that boot with a devicetree:
- *   devicetree NAME   the kernel package's blob, /usr/lib/linux-image-KVER/NAME
- *                     (named as flash-kernel names them), or an absolute path
- *   overlay FILE      an overlay, applied in the order listed; a relative
- *                     name is under /etc/initstack/overlays/
- * The blobs are copied into the kernel's directory on the ESP (`dir`, `rel`
- * as the entry names it) and their lines added to `entry`. The overlays
- * are applied here to the base, so one that does not apply fails `entry
- * add` with the loader's message instead of the boot.
- */
 /* The devicetree files of an earlier `entry add` in `dir` that are not
  * among the `n` names in `keep`. */
 static void drop_stale(const char *dir, char keep[][NAME_MAX + 16], unsigned n)
@@ -294,24 +283,42 @@ static void drop_stale(const char *dir, char keep[][NAME_MAX + 16], unsigned n)
 	closedir(d);
 }
 
-static int add_devicetree(const char *kver, const char *rel, const char *dir, struct text *entry,
-			  bool dry_run)
+/* The blobs /etc/initstack/devicetree names: [0] the base (data NULL when
+ * none), then the `n` overlays; `src` their paths. */
+struct devicetree {
+	struct ist_dt_blob b[1 + IST_ENTRY_MAX_OVERLAYS];
+	char *src[1 + IST_ENTRY_MAX_OVERLAYS];
+	unsigned n;
+};
+
+static void devicetree_free(struct devicetree *d)
 {
-	static char file[1 + IST_ENTRY_MAX_OVERLAYS][NAME_MAX + 16];
+	for (unsigned i = 0; i <= d->n; i++) {
+		free((void *)d->b[i].data);
+		free(d->src[i]);
+	}
+}
+
+/*
+ * /etc/initstack/devicetree, for boards that boot with a devicetree:
+ *   devicetree NAME   the kernel package's blob, /usr/lib/linux-image-KVER/NAME
+ *                     (named as flash-kernel names them), or an absolute path
+ *   overlay FILE      an overlay, applied in the order listed; a relative
+ *                     name is under /etc/initstack/overlays/
+ * Read into `d` (nothing when the file does not exist) and checked by
+ * applying the overlays to the base, so one that does not apply fails
+ * `entry add` with the loader's message, before anything is written.
+ */
+static int devicetree_load(const char *kver, struct devicetree *d)
+{
+	memset(d, 0, sizeof *d);
 	const char *conf = sys_path(DEVICETREE_FILE);
 	size_t len;
 	char *p = (char *)sys_read(conf, &len);
-	if (!p) {
-		if (errno != ENOENT)
-			return fail("%s: %s", conf, strerror(errno));
-		if (!dry_run)
-			drop_stale(dir, file, 0);
-		return 0;
-	}
-	/* [0] the base (data NULL when none), then the overlays */
-	struct ist_dt_blob b[1 + IST_ENTRY_MAX_OVERLAYS] = { { 0 } };
-	char *src[1 + IST_ENTRY_MAX_OVERLAYS] = { 0 };
-	unsigned n = 0, line = 0;
+	if (!p)
+		return errno == ENOENT ? 0 : fail("%s: %s", conf, strerror(errno));
+	struct ist_dt_blob *b = d->b;
+	unsigned line = 0;
 	int rc = 0;
 	for (char *s = p, *nl; !rc && *s; s = nl ? nl + 1 : s + strlen(s)) {
 		nl = strchr(s, '\n');
@@ -332,7 +339,7 @@ static int add_devicetree(const char *kver, const char *rel, const char *dir, st
 			rc = fail("%s:%u: %.*s needs a file name", conf, line, (int)kl, k);
 		} else if (base && b[0].data) {
 			rc = fail("%s:%u: a second devicetree line", conf, line);
-		} else if (!base && n == IST_ENTRY_MAX_OVERLAYS) {
+		} else if (!base && d->n == IST_ENTRY_MAX_OVERLAYS) {
 			rc = fail("%s:%u: more than %u overlays", conf, line, IST_ENTRY_MAX_OVERLAYS);
 		} else {
 			char full[PATH_MAX];
@@ -342,49 +349,56 @@ static int add_devicetree(const char *kver, const char *rel, const char *dir, st
 				snprintf(full, sizeof full, "/usr/lib/linux-image-%s/%s", kver, v);
 			else
 				snprintf(full, sizeof full, OVERLAY_DIR "%s", v);
-			unsigned i = base ? 0 : ++n;
-			src[i] = strdup(sys_path(full));
-			if (!(b[i].data = sys_read(src[i], &b[i].len)))
-				rc = fail("%s:%u: %s: %s", conf, line, src[i], strerror(errno));
-			b[i].name = src[i];
+			unsigned i = base ? 0 : ++d->n;
+			d->src[i] = strdup(sys_path(full));
+			if (!(b[i].data = sys_read(d->src[i], &b[i].len)))
+				rc = fail("%s:%u: %s: %s", conf, line, d->src[i], strerror(errno));
+			b[i].name = d->src[i];
 		}
 		if (!nl)
 			break;
 	}
+	free(p);
 	struct ist_error err = { 0 };
 	void *out = NULL;
 	size_t out_len;
 	if (!rc && b[0].data &&
-	    ist_dt_build(&b[0], b + 1, n, NULL, &host_alloc, &out, &out_len, &err))
+	    ist_dt_build(&b[0], b + 1, d->n, NULL, &host_alloc, &out, &out_len, &err))
 		rc = fail("the devicetree would not apply: %s", err.msg);
-	for (unsigned i = 1; !rc && !b[0].data && i <= n; i++)
+	for (unsigned i = 1; !rc && !b[0].data && i <= d->n; i++)
 		if (ist_dt_check(&b[i], true, &err))
 			rc = fail("%s", err.msg);
 	free(out);
+	return rc ? EXIT_VIOLATION : 0;
+}
+
+/* Copy the blobs of `d` into the kernel's directory on the ESP (`dir`,
+ * `rel` as the entry names it), add their lines to `entry`, and remove
+ * those of an earlier `entry add` that `d` no longer names. */
+static int devicetree_write(const struct devicetree *d, const char *rel, const char *dir,
+			    struct text *entry, bool dry_run)
+{
+	char file[1 + IST_ENTRY_MAX_OVERLAYS][NAME_MAX + 16];
 	unsigned nfile = 0;
-	for (unsigned i = 0; !rc && i <= n; i++) {
-		if (!b[i].data)
+	int rc = 0;
+	for (unsigned i = 0; !rc && i <= d->n; i++) {
+		if (!d->b[i].data)
 			continue;
-		const char *slash = strrchr(src[i], '/');
+		const char *slash = strrchr(d->src[i], '/');
 		char path[PATH_MAX];
 		if (i == 0)
 			snprintf(file[nfile], sizeof file[0], "devicetree.dtb");
 		else
 			snprintf(file[nfile], sizeof file[0], "overlay-%02u-%.200s", i, slash + 1);
 		snprintf(path, sizeof path, "%s/%s", dir, file[nfile]);
-		if (!(rc = write_file(path, b[i].data, b[i].len, NULL, NULL, dry_run)))
+		if (!(rc = write_file(path, d->b[i].data, d->b[i].len, NULL, NULL, dry_run)))
 			put(entry, "%-14s %s/%s\n", i ? "devicetree-overlay" : "devicetree", rel,
 			    file[nfile]);
 		nfile++;
 	}
 	if (!rc && !dry_run)
 		drop_stale(dir, file, nfile);
-	for (unsigned i = 0; i <= n; i++) {
-		free((void *)b[i].data);
-		free(src[i]);
-	}
-	free(p);
-	return rc ? EXIT_VIOLATION : 0;
+	return rc;
 }
 
 struct opts {
@@ -467,6 +481,7 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		strncat(rd_buf, kver, sizeof rd_buf - strlen(rd_buf) - 1);
 		initrd = rd_buf;
 	}
+	struct devicetree dt = { 0 };
 	struct text policy = { 0 }, entry = { 0 }, digests = { 0 };
 	put(&policy, "%s", "");
 	put(&digests, "%s", "");
@@ -517,13 +532,9 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		put(&entry, "options        %s\n", cmdline);
 	put(&entry, "%s", policy.p);
 
-	/* the devicetree checked (a dry run) before anything is written: an
-	 * overlay that does not apply must leave the ESP as it was */
-	struct text dt_lines = { 0 };
-	put(&dt_lines, "%s", "");
-	rc = add_devicetree(kver, rel, dir, &dt_lines, true);
-	free(dt_lines.p);
-	if (rc)
+	/* read and checked before anything is written: an overlay that does
+	 * not apply must leave the ESP as it was */
+	if ((rc = devicetree_load(kver, &dt)))
 		goto out;
 
 	/* the kernel camp's archive, built before anything is written */
@@ -569,7 +580,7 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 		snprintf(path, sizeof path, "%s/early.cpio", dir);
 		unlink(path); /* a regenerated initrd may have lost its microcode */
 	}
-	if ((rc = add_devicetree(kver, rel, dir, &entry, o->dry_run)))
+	if ((rc = devicetree_write(&dt, rel, dir, &entry, o->dry_run)))
 		goto out;
 	put(&entry, "%s", digests.p);
 
@@ -595,6 +606,7 @@ static int entry_add(const char *kver, const char *image, const char *initrd, co
 	printf("initstack entry: %s: %s%s, initrd %zu bytes deferred%s\n", entry_path,
 	       rel, "/linux", rd_len - rest, early ? ", early microcode in front" : "");
 out:
+	devicetree_free(&dt);
 	free(kimg);
 	free(rd);
 	free(kcpio);

@@ -276,21 +276,11 @@ UBOOT_ARM64=${UBOOT_ARM64:-/usr/lib/u-boot/qemu_arm64/u-boot.bin}
 ARM64_MACHINE=(-machine virt,acpi=off -cpu max,pauth-impdef=on -m 1024 -smp 1)
 
 # fetch_busybox ARCH: the path of busybox-static:ARCH's binary, unpacked once
-# into the cache (installs nothing)
+# into the cache by efi/fetch-foreign.sh (installs nothing)
 fetch_busybox() {
-	local a=$1 dir=$CACHE/busybox-static-$1
-	if [ ! -x "$dir/bin/busybox" ]; then
-		mkdir -p "$CACHE" || return 1
-		(
-			flock 9 || exit 1
-			[ -x "$dir/bin/busybox" ] && exit 0
-			rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/dl" && cd "$dir.tmp/dl" || exit 1
-			apt_download "busybox-static:$a" || exit 1
-			dpkg-deb -x busybox-static_*.deb .. && cd .. && rm -rf dl || exit 1
-			cd / && mv "$dir.tmp" "$dir"
-		) 9>"$CACHE/.busybox.lock" || return 1
-	fi
-	echo "$dir/bin/busybox"
+	local dir=$CACHE/busybox-static-$1
+	"$BOOT_DIR/../../efi/fetch-foreign.sh" "$1" "$dir" busybox-static >&2 &&
+		[ -x "$dir/bin/busybox" ] && echo "$dir/bin/busybox"
 }
 
 # boot_arm64 FIRMWARE ESP LOG [UNTIL]: as boot_efi, on QEMU's arm64 virt

@@ -57,11 +57,17 @@ if [ ! -s "$cache/corpus.cpio" ]; then
 		cp "$f" "$root/usr/lib/extra/$(echo "$f" | tr / _)"
 		used=$(( used + s ))
 	done
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$cache/corpus.cpio"
+	# through .tmp, as below: an interrupted run must not leave a short
+	# corpus that the next one takes for whole
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$cache/corpus.cpio.tmp"
+	mv "$cache/corpus.cpio.tmp" "$cache/corpus.cpio"
 	rm -rf "$root"
 fi
 for l in 6 9; do
-	[ -s "$cache/corpus.cpio.gz$l" ] || gzip -"$l" -n -c "$cache/corpus.cpio" > "$cache/corpus.cpio.gz$l"
+	if [ ! -s "$cache/corpus.cpio.gz$l" ]; then
+		gzip -"$l" -n -c "$cache/corpus.cpio" > "$cache/corpus.cpio.gz$l.tmp"
+		mv "$cache/corpus.cpio.gz$l.tmp" "$cache/corpus.cpio.gz$l"
+	fi
 done
 for l in 3 19; do
 	if [ ! -s "$cache/corpus.cpio.zst$l" ]; then

@@ -45,6 +45,27 @@ EFI_STATUS volume_root(EFI_HANDLE image, EFI_FILE_HANDLE *root, struct ist_error
  */
 EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
 		     struct ist_error *err);
+/*
+ * The same piece by piece, for a caller that uses each piece as it comes
+ * (the loader decodes gzip archives as they are read). file_next reads the
+ * next piece (at most `max` bytes and 4 MiB, with the progress line);
+ * file_peek reads bytes at an offset without moving the position;
+ * file_read_rest reads the whole file, from a reader not yet advanced.
+ */
+struct file_reader {
+	EFI_FILE_HANDLE f;
+	const char *path;
+	UINT64 size, done;
+	unsigned shown; /* progress, in percent */
+};
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, struct file_reader *r,
+		     struct ist_error *err);
+EFI_STATUS file_next(struct file_reader *r, void *dst, UINTN max, UINTN *got_ret,
+		     struct ist_error *err);
+EFI_STATUS file_peek(struct file_reader *r, UINT64 offset, void *dst, UINTN n,
+		     struct ist_error *err);
+EFI_STATUS file_read_rest(struct file_reader *r, struct pages *out, struct ist_error *err);
+void file_close(struct file_reader *r);
 /* The same for a file the entry `entry` names on line `line`: errors say so
  * ("/loader/entries/x.conf:4: /boot/a.cpio: cannot open: not found"). */
 EFI_STATUS file_read_named(EFI_FILE_HANDLE root, const char *entry, unsigned line,

@@ -48,9 +48,10 @@ static const char *why(EFI_STATUS s)
 	return "firmware error";
 }
 
-EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, struct file_reader *r,
 		     struct ist_error *err)
 {
+	*r = (struct file_reader){ .path = path };
 	CHAR16 name[512];
 	UINTN n = 0;
 	const char *p = path;
@@ -84,41 +85,97 @@ EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
 		f->Close(f);
 		return EFI_NOT_FOUND;
 	}
-	UINT64 size = info->FileSize;
-	s = pages_alloc(out, (UINTN)size);
+	r->f = f;
+	r->size = info->FileSize;
+	return EFI_SUCCESS;
+}
+
+void file_close(struct file_reader *r)
+{
+	if (r->f)
+		r->f->Close(r->f);
+	r->f = NULL;
+}
+
+EFI_STATUS file_peek(struct file_reader *r, UINT64 offset, void *dst, UINTN n,
+		     struct ist_error *err)
+{
+	UINTN got = n;
+	EFI_STATUS s = r->f->SetPosition(r->f, offset);
+	if (!EFI_ERROR(s))
+		s = r->f->Read(r->f, &got, dst);
+	EFI_STATUS back = r->f->SetPosition(r->f, r->done);
+	if (EFI_ERROR(s) || got != n || EFI_ERROR(back)) {
+		s = EFI_ERROR(s) ? s : EFI_ERROR(back) ? back : EFI_END_OF_FILE;
+		ist_fail(err, IST_TRUNCATED, offset, "%s: read failed at offset %llu of %llu: %s",
+			 r->path, (unsigned long long)offset, (unsigned long long)r->size,
+			 s == EFI_END_OF_FILE ? "end of file" : why(s));
+		return s;
+	}
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS file_next(struct file_reader *r, void *dst, UINTN max, UINTN *got_ret,
+		     struct ist_error *err)
+{
+	UINT64 left = r->size - r->done;
+	UINTN want = left < max ? (UINTN)left : max;
+	if (want > CHUNK)
+		want = CHUNK;
+	UINTN got = want;
+	*got_ret = 0;
+	if (!want)
+		return EFI_SUCCESS;
+	EFI_STATUS s = r->f->Read(r->f, &got, dst);
+	if (EFI_ERROR(s) || got == 0) {
+		ist_fail(err, IST_TRUNCATED, r->done, "%s: read failed at offset %llu of %llu: %s",
+			 r->path, (unsigned long long)r->done, (unsigned long long)r->size,
+			 EFI_ERROR(s) ? why(s) : "end of file");
+		return EFI_ERROR(s) ? s : EFI_END_OF_FILE;
+	}
+	r->done += got;
+	*got_ret = got;
+	if (r->size >= PROGRESS_MIN) {
+		unsigned pct = (unsigned)(r->done * 100 / r->size);
+		if (pct / 25 > r->shown / 25 || r->done == r->size) {
+			r->shown = pct;
+			say("  %s: %llu of %llu MiB", r->path, (unsigned long long)(r->done >> 20),
+			    (unsigned long long)(r->size >> 20));
+		}
+	}
+	return EFI_SUCCESS;
+}
+
+EFI_STATUS file_read_rest(struct file_reader *r, struct pages *out, struct ist_error *err)
+{
+	EFI_STATUS s = pages_alloc(out, (UINTN)r->size);
 	if (EFI_ERROR(s)) {
-		ist_fail(err, IST_NO_MEMORY, 0, "%s: no memory for %llu bytes", path,
-			 (unsigned long long)size);
-		f->Close(f);
+		ist_fail(err, IST_NO_MEMORY, 0, "%s: no memory for %llu bytes", r->path,
+			 (unsigned long long)r->size);
 		return s;
 	}
 	UINT8 *dst = pages_ptr(out);
-	UINT64 done = 0;
-	unsigned shown = 0;
-	while (done < size) {
-		UINTN want = size - done < CHUNK ? (UINTN)(size - done) : CHUNK;
-		UINTN got = want;
-		s = f->Read(f, &got, dst + done);
-		if (EFI_ERROR(s) || got == 0) {
-			ist_fail(err, IST_TRUNCATED, done, "%s: read failed at offset %llu of %llu: %s",
-				 path, (unsigned long long)done, (unsigned long long)size,
-				 EFI_ERROR(s) ? why(s) : "end of file");
+	while (r->done < r->size) {
+		UINTN got;
+		s = file_next(r, dst + r->done, (UINTN)(r->size - r->done), &got, err);
+		if (EFI_ERROR(s)) {
 			pages_free(out);
-			f->Close(f);
-			return EFI_ERROR(s) ? s : EFI_END_OF_FILE;
-		}
-		done += got;
-		if (size >= PROGRESS_MIN) {
-			unsigned pct = (unsigned)(done * 100 / size);
-			if (pct / 25 > shown / 25 || done == size) {
-				shown = pct;
-				say("  %s: %llu of %llu MiB", path, (unsigned long long)(done >> 20),
-				    (unsigned long long)(size >> 20));
-			}
+			return s;
 		}
 	}
-	f->Close(f);
 	return EFI_SUCCESS;
+}
+
+EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
+		     struct ist_error *err)
+{
+	struct file_reader r;
+	EFI_STATUS s = file_open(root, path, &r, err);
+	if (EFI_ERROR(s))
+		return s;
+	s = file_read_rest(&r, out, err);
+	file_close(&r);
+	return s;
 }
 
 EFI_STATUS file_read_named(EFI_FILE_HANDLE root, const char *entry, unsigned line,

@@ -12,8 +12,10 @@
 #include "devicetree.h"
 #include "efi-util.h"
 #include "entries.h"
+#include "gunzip_read.h"
 #include "initrd.h"
 #include "linux.h"
+#include "mp.h"
 #include "stack.h"
 
 #define ENTRY_DEFAULT "initstack.conf"
@@ -110,6 +112,74 @@ static EFI_STATUS load_entry(struct boot *b)
 	return EFI_SUCCESS;
 }
 
+/*
+ * One archive of the entry, its sha256 line checked. A gzip archive the
+ * loader is to decode on one core is decoded as it is read (gunzip_read.c):
+ * b->stack.decoded[i] then holds it and b->archive[i] only its size.
+ */
+static EFI_STATUS load_archive(struct boot *b, unsigned i, bool two_cores)
+{
+	const struct ist_entry_archive *a = &b->entry.archive[i];
+	struct file_reader r;
+	EFI_STATUS s = file_open(b->root, a->path, &r, &b->err);
+	UINT8 magic[2];
+	bool stream = !EFI_ERROR(s) && efi_stack_decodes_on_one_core(&b->entry, i, r.size, two_cores);
+	if (stream) {
+		s = file_peek(&r, 0, magic, sizeof magic, &b->err);
+		stream = !EFI_ERROR(s) && magic[0] == 0x1f && magic[1] == 0x8b;
+	}
+	struct ist_sha256 sha;
+	ist_sha256_init(&sha);
+	struct ist_error gz = { 0 };
+	struct pages *dec = &b->stack.decoded[i];
+	UINT64 ms = 0;
+	if (stream) {
+		s = gunzip_read(&r, dec, a->has_sha256 ? &sha : NULL, &ms, &gz, &b->err);
+		if (s == EFI_OUT_OF_RESOURCES) {
+			/* stack.c tries again, and says what `decompress` makes of it */
+			file_close(&r);
+			ist_sha256_init(&sha);
+			stream = false;
+			s = file_open(b->root, a->path, &r, &b->err);
+		}
+	}
+	if (!EFI_ERROR(s) && !stream) {
+		s = file_read_rest(&r, &b->archive[i], &b->err);
+		if (!EFI_ERROR(s) && a->has_sha256)
+			ist_sha256_update(&sha, pages_ptr(&b->archive[i]), b->archive[i].size);
+	}
+	UINT64 size = r.size;
+	file_close(&r);
+	if (EFI_ERROR(s) && s != EFI_LOAD_ERROR) {
+		struct ist_error inner = b->err;
+		ist_fail(&b->err, inner.status, inner.offset, "%s:%u: %s", b->entry_path, a->line,
+			 inner.msg);
+		return s;
+	}
+	/* the digest first: a tampered file is refused as tampered */
+	uint8_t d[IST_SHA256_SIZE];
+	ist_sha256_final(&sha, d);
+	if (a->has_sha256 && memcmp(d, a->sha256, sizeof d)) {
+		pages_free(dec);
+		char want[IST_SHA256_HEX], got[IST_SHA256_HEX];
+		ist_fail(&b->err, IST_POLICY, 0, "%s: sha256 %s, but %s:%u says %s", a->path,
+			 ist_sha256_hex(d, got), b->entry_path, a->sha256_line,
+			 ist_sha256_hex(a->sha256, want));
+		return EFI_SECURITY_VIOLATION;
+	}
+	if (s == EFI_LOAD_ERROR) {
+		ist_fail(&b->err, gz.status, gz.offset, "%s: gzip: %s", a->path, gz.msg);
+		return s;
+	}
+	if (stream) {
+		b->archive[i] = (struct pages){ .size = (UINTN)size };
+		say("initstack: %s: gzip, %llu bytes decompressed to %llu as they were read (%llu ms decoding)",
+		    a->path, (unsigned long long)size, (unsigned long long)dec->size,
+		    (unsigned long long)ms);
+	}
+	return EFI_SUCCESS;
+}
+
 static EFI_STATUS load_files(struct boot *b)
 {
 	struct ist_entry *e = &b->entry;
@@ -125,22 +195,14 @@ static EFI_STATUS load_files(struct boot *b)
 	}
 	/* the firmware has its own copy now */
 	pages_free(&b->kernel);
+	/* only asked, not started: the split inflate (stack.c) starts it */
+	struct efi_mp mp;
+	struct ist_inflate_helper helper;
+	bool two_cores = efi_mp_init(&mp, &helper);
 	for (unsigned i = 0; i < e->narchive; i++) {
-		const struct ist_entry_archive *a = &e->archive[i];
-		s = file_read_named(b->root, b->entry_path, a->line, a->path, &b->archive[i], &b->err);
+		s = load_archive(b, i, two_cores);
 		if (EFI_ERROR(s))
 			return s;
-		if (a->has_sha256) {
-			uint8_t d[IST_SHA256_SIZE];
-			ist_sha256(pages_ptr(&b->archive[i]), b->archive[i].size, d);
-			if (memcmp(d, a->sha256, sizeof d)) {
-				char want[IST_SHA256_HEX], got[IST_SHA256_HEX];
-				ist_fail(&b->err, IST_POLICY, 0, "%s: sha256 %s, but %s:%u says %s", a->path,
-					 ist_sha256_hex(d, got), b->entry_path, a->sha256_line,
-					 ist_sha256_hex(a->sha256, want));
-				return EFI_SECURITY_VIOLATION;
-			}
-		}
 	}
 	return EFI_SUCCESS;
 }

@@ -410,6 +410,15 @@ no_memory:
 	return EFI_OUT_OF_RESOURCES;
 }
 
+bool efi_stack_decodes_on_one_core(const struct ist_entry *e, unsigned i, UINT64 size,
+				   bool two_cores)
+{
+	enum ist_role role = e->archive[i].role;
+	return e->decompress != IST_DECOMPRESS_NEVER && role != IST_ROLE_EARLY &&
+	       role != IST_ROLE_DEFERRED && size >= 18 &&
+	       !(two_cores && size >= IST_INFLATE_SPLIT_MIN);
+}
+
 /* A decoded archive's compressed file is freed: the kernel gets the copy. */
 static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 			     struct pages *files, struct ist_error *err)
@@ -417,6 +426,8 @@ static EFI_STATUS decompress(struct efi_stack *st, const struct ist_entry *e,
 	if (e->decompress == IST_DECOMPRESS_NEVER)
 		return EFI_SUCCESS;
 	for (unsigned i = 0; i < e->narchive; i++) {
+		if (st->decoded[i].npages)
+			continue; /* decoded as it was read */
 		const uint8_t *p = pages_ptr(&files[i]);
 		/* early archives stay untouched; deferred ones stay small until
 		 * handover decodes them (it is as fast, and the rootfs holds them) */

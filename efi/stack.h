@@ -25,6 +25,15 @@ struct efi_stack {
  */
 EFI_STATUS efi_stack_build(struct efi_stack *st, const struct ist_entry *e,
 			   struct pages *files, struct initrd *ir, struct ist_error *err);
+/*
+ * Whether archive i, a gzip file of `size` bytes, is one efi_stack_build
+ * would decode on one core: then the loader decodes it as it reads it
+ * (gunzip_read.h) and puts the result in st->decoded[i], which
+ * efi_stack_build takes as it is. On two cores a large file is read whole
+ * and decoded by the split inflate instead.
+ */
+bool efi_stack_decodes_on_one_core(const struct ist_entry *e, unsigned i, UINT64 size,
+				   bool two_cores);
 void efi_stack_free(struct efi_stack *st);
 
 #endif

@@ -188,6 +188,11 @@ cp "$T/dump.cpio.gz" "$T/corrupt.gz"
 printf '\xff\xff\xff\xff' | dd of="$T/corrupt.gz" bs=1 seek=40 conv=notrunc 2>/dev/null
 fault corrupt-gzip "linux /boot/vmlinuz\ninitrd /boot/corrupt.gz\nloader-error shutdown\n" \
 	"initstack: error: /boot/corrupt.gz: gzip: offset " "initstack: shutting down" corrupt.gz
+# decoded as it is read: the same bad stream under a sha256 line of the
+# good file is refused for its digest (the whole file is still hashed)
+fault tampered-gzip "linux /boot/vmlinuz\ninitrd /boot/corrupt.gz\nsha256 /boot/corrupt.gz $(sha256sum <"$T/dump.cpio.gz" | cut -d' ' -f1)\nloader-error shutdown\n" \
+	"initstack: error: /boot/corrupt.gz: sha256 $(sha256sum <"$T/corrupt.gz" | cut -d' ' -f1), but /EFI/BOOT/initstack.conf:3 says" \
+	"initstack: shutting down" corrupt.gz
 
 # 5b. zstd and xz under `decompress always`: decoded by the loader with the
 #     kernel's own decompressors and handed on decoded
@@ -238,3 +243,17 @@ check "two cores: the kernel freed an initrd of the decompressed size (${kib}K)"
 	grep -qa "Freeing initrd memory: ${kib}K" "$T/two-cores.log"
 check "two cores: dracut's /init reaches its rd.break=cmdline shell ($DPROMPT)" \
 	sh -c "test '$drc' = 0 && tr -d '\r' <'$T/two-cores.log' | grep -qaF '$DPROMPT'"
+
+# 6b. the same image on one CPU: decoded as it is read, so the loader never
+#     holds the compressed file beside its decoded copy (up to StartImage)
+d=$(esp one-core "linux /boot/vmlinuz\ninitrd /boot/dracut.img\noptions console=ttyS0 rd.break=cmdline\n" dracut.img)
+BOOT_TIMEOUT=240 boot_efi "$d" "$T/one-core.log" "initstack: memory:"
+gz=$(stat -c %s "$T/dracut.img")
+check "one core: the loader decoded the image as it read it" \
+	grep -qa "initstack: /boot/dracut.img: gzip, $gz bytes decompressed to $raw as they were read" "$T/one-core.log"
+mem=$(tr -d '\r' <"$T/one-core.log" | sed -n 's/^initstack: memory: peak \([0-9]*\) KiB held by the loader, [0-9]* KiB at StartImage (initrd \([0-9]*\) KiB)$/\1 \2/p')
+set -- $mem
+check "one core: peak memory (${1:-none} KiB) at most the initrd (${2:-none} KiB) + 4 MiB" \
+	test -n "${2:-}" -a "${1:-999999999}" -le "$(( ${2:-0} + 4096 ))"
+check "one core: which is less than the file and its decoded copy ($(( (gz + raw) / 1024 )) KiB)" \
+	test "${1:-999999999}" -lt "$(( (gz + raw) / 1024 ))"

@@ -1,0 +1,118 @@
+/*
+ * A gzip archive decoded as it is read: each piece of the file goes to the
+ * decoder and is dropped, so the loader never holds the compressed file
+ * beside its decoded copy (the boot benchmark's memory target: the final
+ * initrd plus a few MiB). Where a second core can take half of the stream
+ * the whole file is read first instead (stack.c): ist_inflate_run_split
+ * needs all of it at hand, and on two cores that is faster.
+ */
+#include <initstack/inflate.h>
+
+#include "clock.h"
+#include "gunzip_read.h"
+
+#define PIECE (1u << 20)
+
+static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
+{
+	struct pages bigger;
+	EFI_STATUS s = pages_alloc(&bigger, size);
+	if (EFI_ERROR(s))
+		return s;
+	copy_mem(pages_ptr(&bigger), pages_ptr(out), keep);
+	pages_free(out);
+	*out = bigger;
+	return EFI_SUCCESS;
+}
+
+/* Room for `n` more bytes after `len`, doubling. */
+static EFI_STATUS room(struct pages *out, UINTN len, UINTN n)
+{
+	if (n <= out->size - len)
+		return EFI_SUCCESS;
+	UINTN cap = out->size;
+	while (n > cap - len)
+		cap *= 2;
+	return grow(out, cap, len);
+}
+
+EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha256 *sha,
+		       UINT64 *decode_ms, struct ist_error *gz_err, struct ist_error *err)
+{
+	*out = (struct pages){ 0 };
+	*decode_ms = 0;
+	/* the last member's ISIZE: exact for one member, as in stack.c */
+	UINT8 t[4];
+	EFI_STATUS s = file_peek(r, r->size - 4, t, sizeof t, err);
+	if (EFI_ERROR(s))
+		return s;
+	UINTN guess = (UINTN)t[0] | (UINTN)t[1] << 8 | (UINTN)t[2] << 16 | (UINTN)t[3] << 24;
+	UINTN cap = (guess > r->size ? guess : 4 * (UINTN)r->size) + 4096;
+	struct ist_inflate *d = pool_get(sizeof *d);
+	struct pages piece = { 0 };
+	if (!d || EFI_ERROR(pages_alloc(&piece, r->size < PIECE ? (UINTN)r->size : PIECE)) || EFI_ERROR(pages_alloc(out, cap))) {
+		pages_free(&piece);
+		pool_put(d);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	ist_inflate_init(d, IST_INFLATE_GZIP, IST_INFLATE_CONCAT);
+	ist_inflate_set_output(d, pages_ptr(out), cap);
+	UINT8 *buf = pages_ptr(&piece);
+	enum ist_status st = IST_OK;
+	bool ended = false; /* the gzip members are done: the rest is copied */
+	UINTN len = 0;      /* bytes of `out` in use once ended */
+	while (r->done < r->size && !EFI_ERROR(s)) {
+		UINTN got = 0;
+		s = file_next(r, buf, piece.size, &got, err);
+		if (EFI_ERROR(s))
+			break;
+		if (sha)
+			ist_sha256_update(sha, buf, got);
+		if (st && !sha)
+			break;
+		if (st) /* a bad stream: only the digest is still wanted */
+			continue;
+		UINTN used = 0;
+		if (!ended) {
+			UINT64 t0 = clock_ms();
+			for (;;) {
+				size_t u = 0;
+				st = ist_inflate_run(d, buf + used, got - used, r->done == r->size, &u,
+						     gz_err);
+				used += u;
+				if (st != IST_NO_SPACE)
+					break;
+				len = ist_inflate_output_size(d);
+				s = grow(out, 2 * out->size, len);
+				if (EFI_ERROR(s))
+					break;
+				ist_inflate_set_output(d, pages_ptr(out), out->size);
+			}
+			*decode_ms += clock_ms() - t0;
+			if (EFI_ERROR(s) || st)
+				continue;
+			if (!ist_inflate_done(d))
+				continue;
+			ended = true;
+			len = ist_inflate_output_size(d);
+		}
+		/* what follows the members goes to the kernel as it is */
+		s = room(out, len, got - used);
+		if (EFI_ERROR(s))
+			break;
+		copy_mem((UINT8 *)pages_ptr(out) + len, buf + used, got - used);
+		len += got - used;
+	}
+	pages_free(&piece);
+	pool_put(d);
+	if (!EFI_ERROR(s) && !st && !ended)
+		st = ist_fail(gz_err, IST_TRUNCATED, r->size, "the file ends inside the stream");
+	if (EFI_ERROR(s) || st) {
+		pages_free(out);
+		if (EFI_ERROR(s))
+			return s;
+		return EFI_LOAD_ERROR;
+	}
+	out->size = len;
+	return EFI_SUCCESS;
+}

@@ -30,6 +30,8 @@ EFI_STATUS pages_alloc(struct pages *pg, UINTN size);
 /* The same in memory of `type` (pages_alloc: EfiLoaderData). */
 EFI_STATUS pages_alloc_as(struct pages *pg, UINTN size, EFI_MEMORY_TYPE type);
 void pages_free(struct pages *pg);
+/* Move `pg` to new pages of `size` bytes, keeping its first `keep`. */
+EFI_STATUS pages_grow(struct pages *pg, UINTN size, UINTN keep);
 static inline void *pages_ptr(const struct pages *pg)
 {
 	return (void *)(UINTN)pg->addr;

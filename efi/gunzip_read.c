@@ -13,18 +13,6 @@
 
 #define PIECE (1u << 20)
 
-static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
-{
-	struct pages bigger;
-	EFI_STATUS s = pages_alloc(&bigger, size);
-	if (EFI_ERROR(s))
-		return s;
-	copy_mem(pages_ptr(&bigger), pages_ptr(out), keep);
-	pages_free(out);
-	*out = bigger;
-	return EFI_SUCCESS;
-}
-
 /* Room for `n` more bytes after `len`, doubling. */
 static EFI_STATUS room(struct pages *out, UINTN len, UINTN n)
 {
@@ -33,7 +21,7 @@ static EFI_STATUS room(struct pages *out, UINTN len, UINTN n)
 	UINTN cap = out->size;
 	while (n > cap - len)
 		cap *= 2;
-	return grow(out, cap, len);
+	return pages_grow(out, cap, len);
 }
 
 EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha256 *sha,
@@ -83,7 +71,7 @@ EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha2
 				if (st != IST_NO_SPACE)
 					break;
 				len = ist_inflate_output_size(d);
-				s = grow(out, 2 * out->size, len);
+				s = pages_grow(out, 2 * out->size, len);
 				if (EFI_ERROR(s))
 					break;
 				ist_inflate_set_output(d, pages_ptr(out), out->size);

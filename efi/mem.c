@@ -119,3 +119,16 @@ void pages_free(struct pages *pg)
 	pg->npages = 0;
 	pg->size = 0;
 }
+
+EFI_STATUS pages_grow(struct pages *pg, UINTN size, UINTN keep)
+{
+	struct pages bigger;
+	EFI_STATUS s = pages_alloc(&bigger, size);
+	if (EFI_ERROR(s))
+		return s;
+	if (keep)
+		copy_mem(pages_ptr(&bigger), pages_ptr(pg), keep);
+	pages_free(pg);
+	*pg = bigger;
+	return EFI_SUCCESS;
+}

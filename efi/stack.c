@@ -219,19 +219,6 @@ fail:
 
 /* ---- decompression on the hot path ---------------------------------- */
 
-static EFI_STATUS grow(struct pages *out, UINTN size, UINTN keep)
-{
-	struct pages bigger;
-	EFI_STATUS s = pages_alloc(&bigger, size);
-	if (EFI_ERROR(s))
-		return s;
-	if (keep)
-		copy_mem(pages_ptr(&bigger), pages_ptr(out), keep);
-	pages_free(out);
-	*out = bigger;
-	return EFI_SUCCESS;
-}
-
 /* The second core's decoder and scratch (see initstack/inflate_split.h). */
 struct tail {
 	struct ist_inflate_tail t;
@@ -319,7 +306,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 				break;
 			size_t have = ist_inflate_output_size(s);
 			cap = 2 * cap;
-			es = grow(out, cap, have);
+			es = pages_grow(out, cap, have);
 			if (EFI_ERROR(es))
 				break;
 			ist_inflate_set_output(s, pages_ptr(out), cap);
@@ -342,7 +329,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 	}
 	UINTN rest = in->size - used;
 	if (total + rest > cap) {
-		es = grow(out, total + rest, total);
+		es = pages_grow(out, total + rest, total);
 		if (EFI_ERROR(es))
 			return EFI_OUT_OF_RESOURCES;
 	}
@@ -365,7 +352,7 @@ static int region_flush(void *user, const uint8_t *p, size_t n)
 		UINTN cap = r->out->size;
 		while (n > cap - r->len)
 			cap *= 2;
-		r->es = grow(r->out, cap, r->len);
+		r->es = pages_grow(r->out, cap, r->len);
 		if (EFI_ERROR(r->es))
 			return 1;
 	}
@@ -398,7 +385,7 @@ static EFI_STATUS kdecode(enum ist_compression c, const struct pages *in, struct
 		return EFI_LOAD_ERROR;
 	}
 	UINTN rest = in->size - used;
-	if (rest > out->size - r.len && EFI_ERROR(grow(out, r.len + rest, r.len)))
+	if (rest > out->size - r.len && EFI_ERROR(pages_grow(out, r.len + rest, r.len)))
 		goto no_memory;
 	copy_mem((uint8_t *)pages_ptr(out) + r.len, src + used, rest);
 	out->size = r.len + rest;

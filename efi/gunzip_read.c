@@ -29,16 +29,15 @@ EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha2
 {
 	*out = (struct pages){ 0 };
 	*decode_ms = 0;
-	/* the last member's ISIZE: exact for one member, as in stack.c */
 	UINT8 t[4];
 	EFI_STATUS s = file_peek(r, r->size - 4, t, sizeof t, err);
 	if (EFI_ERROR(s))
 		return s;
-	UINTN guess = (UINTN)t[0] | (UINTN)t[1] << 8 | (UINTN)t[2] << 16 | (UINTN)t[3] << 24;
-	UINTN cap = (guess > r->size ? guess : 4 * (UINTN)r->size) + 4096;
+	UINTN cap = gzip_output_guess(t, (UINTN)r->size);
 	struct ist_inflate *d = pool_get(sizeof *d);
 	struct pages piece = { 0 };
-	if (!d || EFI_ERROR(pages_alloc(&piece, r->size < PIECE ? (UINTN)r->size : PIECE)) || EFI_ERROR(pages_alloc(out, cap))) {
+	UINTN piece_size = r->size < PIECE ? (UINTN)r->size : PIECE;
+	if (!d || EFI_ERROR(pages_alloc(&piece, piece_size)) || EFI_ERROR(pages_alloc(out, cap))) {
 		pages_free(&piece);
 		pool_put(d);
 		return EFI_OUT_OF_RESOURCES;

@@ -12,6 +12,7 @@
 #include "../decoders/kernel/kernel_decoders.h"
 #include "../decoders/loader_decoders.h"
 #include "clock.h"
+#include "gunzip_read.h"
 #include "mp.h"
 #include "stack.h"
 
@@ -273,11 +274,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 	if (!(s = pool_get(sizeof *s)))
 		return EFI_OUT_OF_RESOURCES;
 	const uint8_t *src = pages_ptr(in);
-	/* the last member's ISIZE is a good first guess for one member */
-	UINTN guess = in->size >= 4 ? (UINTN)src[in->size - 4] | (UINTN)src[in->size - 3] << 8 |
-					      (UINTN)src[in->size - 2] << 16 | (UINTN)src[in->size - 1] << 24
-				    : 0;
-	UINTN cap = (guess > in->size ? guess : 4 * in->size) + 4096;
+	UINTN cap = gzip_output_guess(src + in->size - 4, in->size);
 	EFI_STATUS es = pages_alloc(out, cap);
 	enum ist_status st = IST_OK;
 	size_t used = 0, total = 0;

@@ -32,6 +32,8 @@ EFI_STATUS pages_alloc_as(struct pages *pg, UINTN size, EFI_MEMORY_TYPE type);
 void pages_free(struct pages *pg);
 /* Move `pg` to new pages of `size` bytes, keeping its first `keep`. */
 EFI_STATUS pages_grow(struct pages *pg, UINTN size, UINTN keep);
+/* Room for `n` more bytes after the first `len` of `pg`, doubling its size. */
+EFI_STATUS pages_room(struct pages *pg, UINTN len, UINTN n);
 static inline void *pages_ptr(const struct pages *pg)
 {
 	return (void *)(UINTN)pg->addr;
@@ -72,6 +74,8 @@ void file_close(struct file_reader *r);
  * ("/loader/entries/x.conf:4: /boot/a.cpio: cannot open: not found"). */
 EFI_STATUS file_read_named(EFI_FILE_HANDLE root, const char *entry, unsigned line,
 			   const char *path, struct pages *out, struct ist_error *err);
+/* Prefix the error in `err` with "ENTRY:LINE: ", as file_read_named does. */
+void file_error_named(struct ist_error *err, const char *entry, unsigned line);
 
 /* Allocator hooks for the core, on pool_get. */
 extern const struct ist_alloc efi_alloc;

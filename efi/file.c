@@ -178,13 +178,17 @@ EFI_STATUS file_read(EFI_FILE_HANDLE root, const char *path, struct pages *out,
 	return s;
 }
 
+void file_error_named(struct ist_error *err, const char *entry, unsigned line)
+{
+	struct ist_error inner = *err;
+	ist_fail(err, inner.status, inner.offset, "%s:%u: %s", entry, line, inner.msg);
+}
+
 EFI_STATUS file_read_named(EFI_FILE_HANDLE root, const char *entry, unsigned line,
 			   const char *path, struct pages *out, struct ist_error *err)
 {
 	EFI_STATUS s = file_read(root, path, out, err);
-	if (EFI_ERROR(s)) {
-		struct ist_error inner = *err;
-		ist_fail(err, inner.status, inner.offset, "%s:%u: %s", entry, line, inner.msg);
-	}
+	if (EFI_ERROR(s))
+		file_error_named(err, entry, line);
 	return s;
 }

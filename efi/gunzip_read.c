@@ -13,17 +13,6 @@
 
 #define PIECE (1u << 20)
 
-/* Room for `n` more bytes after `len`, doubling. */
-static EFI_STATUS room(struct pages *out, UINTN len, UINTN n)
-{
-	if (n <= out->size - len)
-		return EFI_SUCCESS;
-	UINTN cap = out->size;
-	while (n > cap - len)
-		cap *= 2;
-	return pages_grow(out, cap, len);
-}
-
 EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha256 *sha,
 		       UINT64 *decode_ms, struct ist_error *gz_err, struct ist_error *err)
 {
@@ -84,7 +73,7 @@ EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha2
 			len = ist_inflate_output_size(d);
 		}
 		/* what follows the members goes to the kernel as it is */
-		s = room(out, len, got - used);
+		s = pages_room(out, len, got - used);
 		if (EFI_ERROR(s))
 			break;
 		copy_mem((UINT8 *)pages_ptr(out) + len, buf + used, got - used);

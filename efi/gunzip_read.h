@@ -6,6 +6,17 @@
 #include "efi-util.h"
 
 /*
+ * The region to decode a gzip file of `size` bytes into, from its last 4
+ * bytes: the last member's ISIZE, exact for one member, else 4x the file.
+ */
+static inline UINTN gzip_output_guess(const UINT8 tail[4], UINTN size)
+{
+	UINTN isize = (UINTN)tail[0] | (UINTN)tail[1] << 8 | (UINTN)tail[2] << 16 |
+		      (UINTN)tail[3] << 24;
+	return (isize > size ? isize : 4 * size) + 4096;
+}
+
+/*
  * Read the rest of the gzip file `r` (not yet advanced), decoding it on the
  * way into `out`: its gzip members decoded, what follows them copied as it
  * is (as stack.c's gunzip does with a whole file). Every byte read also goes
@@ -17,17 +28,6 @@
  * the decoded copy does not fit; read the file whole again. Any other
  * status: the read failed, `err` says so. Nothing is held on failure.
  */
-/*
- * The region to decode a gzip file of `size` bytes into, from its last 4
- * bytes: the last member's ISIZE, exact for one member, else 4x the file.
- */
-static inline UINTN gzip_output_guess(const UINT8 tail[4], UINTN size)
-{
-	UINTN isize = (UINTN)tail[0] | (UINTN)tail[1] << 8 | (UINTN)tail[2] << 16 |
-		      (UINTN)tail[3] << 24;
-	return (isize > size ? isize : 4 * size) + 4096;
-}
-
 EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha256 *sha,
 		       UINT64 *decode_ms, struct ist_error *gz_err, struct ist_error *err);
 

@@ -151,9 +151,7 @@ static EFI_STATUS load_archive(struct boot *b, unsigned i, bool two_cores)
 	UINT64 size = r.size;
 	file_close(&r);
 	if (EFI_ERROR(s) && s != EFI_LOAD_ERROR) {
-		struct ist_error inner = b->err;
-		ist_fail(&b->err, inner.status, inner.offset, "%s:%u: %s", b->entry_path, a->line,
-			 inner.msg);
+		file_error_named(&b->err, b->entry_path, a->line);
 		return s;
 	}
 	/* the digest first: a tampered file is refused as tampered */

@@ -132,3 +132,13 @@ EFI_STATUS pages_grow(struct pages *pg, UINTN size, UINTN keep)
 	*pg = bigger;
 	return EFI_SUCCESS;
 }
+
+EFI_STATUS pages_room(struct pages *pg, UINTN len, UINTN n)
+{
+	if (n <= pg->size - len)
+		return EFI_SUCCESS;
+	UINTN cap = pg->size;
+	while (n > cap - len)
+		cap *= 2;
+	return pages_grow(pg, cap, len);
+}

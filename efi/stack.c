@@ -345,14 +345,9 @@ struct region {
 static int region_flush(void *user, const uint8_t *p, size_t n)
 {
 	struct region *r = user;
-	if (n > r->out->size - r->len) {
-		UINTN cap = r->out->size;
-		while (n > cap - r->len)
-			cap *= 2;
-		r->es = pages_grow(r->out, cap, r->len);
-		if (EFI_ERROR(r->es))
-			return 1;
-	}
+	r->es = pages_room(r->out, r->len, n);
+	if (EFI_ERROR(r->es))
+		return 1;
 	copy_mem((uint8_t *)pages_ptr(r->out) + r->len, p, n);
 	r->len += n;
 	return 0;

@@ -18,11 +18,12 @@ EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha2
 {
 	*out = (struct pages){ 0 };
 	*decode_ms = 0;
-	UINT8 t[4];
-	EFI_STATUS s = file_peek(r, r->size - 4, t, sizeof t, err);
+	UINT8 t[GZIP_TAIL];
+	UINTN n = r->size < sizeof t ? (UINTN)r->size : sizeof t;
+	EFI_STATUS s = file_peek(r, r->size - n, t, n, err);
 	if (EFI_ERROR(s))
 		return s;
-	UINTN cap = gzip_output_guess(t, (UINTN)r->size);
+	UINTN cap = gzip_output_guess(t, n, (UINTN)r->size);
 	struct ist_inflate *d = pool_get(sizeof *d);
 	struct pages piece = { 0 };
 	UINTN piece_size = r->size < PIECE ? (UINTN)r->size : PIECE;

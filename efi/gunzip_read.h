@@ -1,19 +1,23 @@
 #ifndef INITSTACK_EFI_GUNZIP_READ_H
 #define INITSTACK_EFI_GUNZIP_READ_H
 
+#include <initstack/inflate.h>
 #include <initstack/sha256.h>
 
 #include "efi-util.h"
 
+/* How much of a gzip file's end gzip_output_guess looks at for ISIZE. */
+#define GZIP_TAIL 4096u
+
 /*
- * The region to decode a gzip file of `size` bytes into, from its last 4
- * bytes: the last member's ISIZE, exact for one member, else 4x the file.
+ * The region to decode a gzip file of `size` bytes into, from its last
+ * `n` bytes (GZIP_TAIL, or the whole file if smaller): the last member's
+ * ISIZE and any padding after it (ist_gzip_size_guess), else 4x the file.
  */
-static inline UINTN gzip_output_guess(const UINT8 tail[4], UINTN size)
+static inline UINTN gzip_output_guess(const UINT8 *tail, UINTN n, UINTN size)
 {
-	UINTN isize = (UINTN)tail[0] | (UINTN)tail[1] << 8 | (UINTN)tail[2] << 16 |
-		      (UINTN)tail[3] << 24;
-	return (isize > size ? isize : 4 * size) + 4096;
+	UINT64 guess = ist_gzip_size_guess(tail, n, size);
+	return (guess ? (UINTN)guess : 4 * size) + 4096;
 }
 
 /*

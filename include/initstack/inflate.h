@@ -197,4 +197,16 @@ size_t ist_inflate_pending(const struct ist_inflate *s, const uint8_t **data_ret
 void ist_inflate_drain(struct ist_inflate *s, size_t n);
 size_t ist_inflate_read(struct ist_inflate *s, void *dst, size_t size);
 
+/*
+ * The bytes a gzip file of `file_size` bytes decodes to, from its last `n`
+ * bytes (4 KiB is plenty): its last member's ISIZE, found before any zero
+ * padding (which the kernel skips, and the loader passes on), plus that
+ * padding. 0 when the tail holds no plausible ISIZE: the file is
+ * incompressible, ends in other data, or decodes to 4 GiB or more. A
+ * guess for sizing a region: exact for one member; for several it is
+ * unreliable (the last one's size, or a misreading of it when that one is
+ * small) but never over 16x the file when zeros end it.
+ */
+uint64_t ist_gzip_size_guess(const uint8_t *tail, size_t n, uint64_t file_size);
+
 #endif

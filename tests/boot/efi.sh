@@ -245,12 +245,18 @@ check "two cores: dracut's /init reaches its rd.break=cmdline shell ($DPROMPT)" 
 	sh -c "test '$drc' = 0 && tr -d '\r' <'$T/two-cores.log' | grep -qaF '$DPROMPT'"
 
 # 6b. the same image on one CPU: decoded as it is read, so the loader never
-#     holds the compressed file beside its decoded copy (up to StartImage)
-d=$(esp one-core "linux /boot/vmlinuz\ninitrd /boot/dracut.img\noptions console=ttyS0 rd.break=cmdline\n" dracut.img)
+#     holds the compressed file beside its decoded copy (up to StartImage);
+#     padded with zeros to a sector, as a copy made with dd conv=sync is,
+#     which must not hide its ISIZE from the region's guess
+cp "$T/dracut.img" "$T/padded.img"
+gz=$(stat -c %s "$T/padded.img")
+truncate -s $(( gz / 512 * 512 + 512 )) "$T/padded.img"
+pad=$(( $(stat -c %s "$T/padded.img") - gz ))
+gz=$(stat -c %s "$T/padded.img")
+d=$(esp one-core "linux /boot/vmlinuz\ninitrd /boot/padded.img\noptions console=ttyS0 rd.break=cmdline\n" padded.img)
 BOOT_TIMEOUT=240 boot_efi "$d" "$T/one-core.log" "initstack: memory:"
-gz=$(stat -c %s "$T/dracut.img")
-check "one core: the loader decoded the image as it read it" \
-	grep -qa "initstack: /boot/dracut.img: gzip, $gz bytes decompressed to $raw as they were read" "$T/one-core.log"
+check "one core: the loader decoded the image as it read it ($pad bytes of padding passed on)" \
+	grep -qa "initstack: /boot/padded.img: gzip, $gz bytes decompressed to $((raw + pad)) as they were read" "$T/one-core.log"
 mem=$(tr -d '\r' <"$T/one-core.log" | sed -n 's/^initstack: memory: peak \([0-9]*\) KiB held by the loader, [0-9]* KiB at StartImage (initrd \([0-9]*\) KiB)$/\1 \2/p')
 set -- $mem
 check "one core: peak memory (${1:-none} KiB) at most the initrd (${2:-none} KiB) + 4 MiB" \

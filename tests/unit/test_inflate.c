@@ -489,6 +489,72 @@ static double now(void)
 		printf("# %s: %.2f s\n", #fn, now() - t0_);             \
 	} while (0)
 
+/* Plain data of `len` bytes from the corpus, repeated: compressible. */
+static uint8_t *corpus_bytes(size_t len)
+{
+	uint8_t *p = malloc(len);
+	for (size_t at = 0, i = 0; at < len; i = (i + 1) % nfiles) {
+		size_t n = files[i].len < len - at ? files[i].len : len - at;
+		memcpy(p + at, files[i].data, n);
+		at += n;
+	}
+	return p;
+}
+
+/*
+ * The region guess reads ISIZE through zero padding, also where ISIZE's
+ * own bytes are zero (under 16 MiB its high byte is; a multiple of 256 has
+ * a zero low byte), and gives 0 rather than a wrong size where there is no
+ * ISIZE to read.
+ */
+static void test_gzip_size_guess(void)
+{
+	static const size_t lens[] = { 300000, 0x49300, 17u << 20 };
+	static const size_t pads[] = { 0, 1, 2, 3, 4, 5, 7, 8, 511, 512, 4000 };
+	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+		uint8_t *plain = corpus_bytes(lens[l]);
+		size_t c;
+		uint8_t *gz = tinf_zlib_compress(plain, lens[l], 1, Z_DEFAULT_STRATEGY, 31, &c);
+		uint8_t *padded = calloc(1, c + 4096);
+		memcpy(padded, gz, c);
+		for (size_t p = 0; p < sizeof pads / sizeof pads[0]; p++) {
+			size_t size = c + pads[p], n = size < 4096 ? size : 4096;
+			uint64_t g = ist_gzip_size_guess(padded + size - n, n, size);
+			if (g != lens[l] + pads[p])
+				fprintf(stderr, "  %zu bytes, %zu of padding: guessed %llu\n", lens[l],
+					pads[p], (unsigned long long)g);
+			CHECK_EQ_U(g, lens[l] + pads[p]);
+		}
+		/* several members: a wrong guess, but a bounded one */
+		size_t c2;
+		uint8_t *small = tinf_zlib_compress(plain, 1000, 6, Z_DEFAULT_STRATEGY, 31, &c2);
+		uint8_t *two = malloc(c + c2);
+		memcpy(two, gz, c);
+		memcpy(two + c, small, c2);
+		CHECK(ist_gzip_size_guess(two + c + c2 - 4096, 4096, c + c2) <= 16 * (c + c2));
+		free(two);
+		free(small);
+		free(padded);
+		free(gz);
+		free(plain);
+	}
+	/* incompressible data decodes to less than the file */
+	uint8_t *noise = malloc(200000);
+	srand(3);
+	for (size_t i = 0; i < 200000; i++)
+		noise[i] = (uint8_t)rand();
+	size_t c;
+	uint8_t *gz = tinf_zlib_compress(noise, 200000, 9, Z_DEFAULT_STRATEGY, 31, &c);
+	CHECK_EQ_U(ist_gzip_size_guess(gz + c - 4096, 4096, c), 0);
+	/* nothing but zeros, and tails too short for an ISIZE */
+	static const uint8_t zeros[64];
+	CHECK_EQ_U(ist_gzip_size_guess(zeros, sizeof zeros, 1000), 0);
+	CHECK_EQ_U(ist_gzip_size_guess(gz + c - 3, 3, 3), 0);
+	CHECK_EQ_U(ist_gzip_size_guess(gz, 0, 0), 0);
+	free(gz);
+	free(noise);
+}
+
 int main(void)
 {
 	nfiles = tinf_corpus(files, MAX_FILES, 1 << 20);
@@ -503,6 +569,7 @@ int main(void)
 	TIMED(test_windowed_then_into);
 	TIMED(test_long_distances);
 	TIMED(test_empty_and_tiny);
+	TIMED(test_gzip_size_guess);
 	tinf_corpus_free(files, nfiles);
 	return check_done();
 }

@@ -211,7 +211,8 @@ bench: deps all
 	$(Q)tests/bench/run.sh
 
 # boots under QEMU+OVMF against systemd-boot, GRUB and the kernel's stub
-# (about 30 minutes here); BENCH_BOOT_PLOT=docs copies the plot to docs/
+# (about 15 minutes here); BENCH_BOOT_PLOT=docs copies the plot to docs/,
+# BENCH_BOOT_SMP=2 boots with two vCPUs
 bench-boot: deps all
 	$(Q)tests/bench/boot.sh
 

@@ -19,7 +19,7 @@ EFI_STATUS gunzip_read(struct file_reader *r, struct pages *out, struct ist_sha2
 	*out = (struct pages){ 0 };
 	*decode_ms = 0;
 	UINT8 t[GZIP_TAIL];
-	UINTN n = r->size < sizeof t ? (UINTN)r->size : sizeof t;
+	UINTN n = gzip_tail_size(r->size);
 	EFI_STATUS s = file_peek(r, r->size - n, t, n, err);
 	if (EFI_ERROR(s))
 		return s;

@@ -9,10 +9,15 @@
 /* How much of a gzip file's end gzip_output_guess looks at for ISIZE. */
 #define GZIP_TAIL 4096u
 
+static inline UINTN gzip_tail_size(UINT64 size)
+{
+	return size < GZIP_TAIL ? (UINTN)size : GZIP_TAIL;
+}
+
 /*
  * The region to decode a gzip file of `size` bytes into, from its last
- * `n` bytes (GZIP_TAIL, or the whole file if smaller): the last member's
- * ISIZE and any padding after it (ist_gzip_size_guess), else 4x the file.
+ * `n` bytes (gzip_tail_size): the last member's ISIZE and any padding
+ * after it (ist_gzip_size_guess), else 4x the file.
  */
 static inline UINTN gzip_output_guess(const UINT8 *tail, UINTN n, UINTN size)
 {

@@ -274,7 +274,7 @@ static EFI_STATUS gunzip(const struct pages *in, struct pages *out, const char *
 	if (!(s = pool_get(sizeof *s)))
 		return EFI_OUT_OF_RESOURCES;
 	const uint8_t *src = pages_ptr(in);
-	UINTN tail = in->size < GZIP_TAIL ? in->size : GZIP_TAIL;
+	UINTN tail = gzip_tail_size(in->size);
 	UINTN cap = gzip_output_guess(src + in->size - tail, tail, in->size);
 	EFI_STATUS es = pages_alloc(out, cap);
 	enum ist_status st = IST_OK;

@@ -377,3 +377,17 @@ static bool inline_wait(void *ctx)
 }
 
 const struct ist_inflate_helper tinf_inline_helper = { inline_start, inline_wait, NULL };
+
+uint8_t *tinf_corpus_bytes(const struct tinf_file *files, size_t n, size_t want, size_t *len)
+{
+	uint8_t *d = malloc(want);
+	size_t k = 0;
+	for (size_t i = 0; k < want && n; i++) {
+		const struct tinf_file *f = &files[i % n];
+		size_t m = f->len < want - k ? f->len : want - k;
+		memcpy(d + k, f->data, m);
+		k += m;
+	}
+	*len = k;
+	return d;
+}

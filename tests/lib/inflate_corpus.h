@@ -73,6 +73,9 @@ struct tinf_file {
 };
 size_t tinf_corpus(struct tinf_file *files, size_t max_files, size_t max_each);
 void tinf_corpus_free(struct tinf_file *files, size_t n);
+/* The corpus's files concatenated, repeated, to `want` bytes (*len: fewer
+ * only for an empty corpus); malloc'd. */
+uint8_t *tinf_corpus_bytes(const struct tinf_file *files, size_t n, size_t want, size_t *len);
 
 /*
  * A "second core" for ist_inflate_run_split that runs the second half at

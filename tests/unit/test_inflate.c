@@ -489,18 +489,6 @@ static double now(void)
 		printf("# %s: %.2f s\n", #fn, now() - t0_);             \
 	} while (0)
 
-/* Plain data of `len` bytes from the corpus, repeated: compressible. */
-static uint8_t *corpus_bytes(size_t len)
-{
-	uint8_t *p = malloc(len);
-	for (size_t at = 0, i = 0; at < len; i = (i + 1) % nfiles) {
-		size_t n = files[i].len < len - at ? files[i].len : len - at;
-		memcpy(p + at, files[i].data, n);
-		at += n;
-	}
-	return p;
-}
-
 /*
  * The region guess reads ISIZE through zero padding, also where ISIZE's
  * own bytes are zero (under 16 MiB its high byte is; a multiple of 256 has
@@ -512,7 +500,8 @@ static void test_gzip_size_guess(void)
 	static const size_t lens[] = { 300000, 0x49300, 17u << 20 };
 	static const size_t pads[] = { 0, 1, 2, 3, 4, 5, 7, 8, 511, 512, 4000 };
 	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
-		uint8_t *plain = corpus_bytes(lens[l]);
+		size_t pn;
+		uint8_t *plain = tinf_corpus_bytes(files, nfiles, lens[l], &pn);
 		size_t c;
 		uint8_t *gz = tinf_zlib_compress(plain, lens[l], 1, Z_DEFAULT_STRATEGY, 31, &c);
 		uint8_t *padded = calloc(1, c + 4096);

@@ -116,16 +116,7 @@ static enum ist_status compare(const struct setup *u, const uint8_t *c, size_t c
 /* Real files from the machine, concatenated to `want` bytes. */
 static uint8_t *corpus(size_t want, size_t *len)
 {
-	uint8_t *d = malloc(want);
-	size_t k = 0;
-	for (size_t i = 0; k < want && nfiles; i++) {
-		const struct tinf_file *f = &files[i % nfiles];
-		size_t m = f->len < want - k ? f->len : want - k;
-		memcpy(d + k, f->data, m);
-		k += m;
-	}
-	*len = k;
-	return d;
+	return tinf_corpus_bytes(files, nfiles, want, len);
 }
 
 struct tally {

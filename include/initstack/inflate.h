@@ -203,9 +203,11 @@ size_t ist_inflate_read(struct ist_inflate *s, void *dst, size_t size);
  * padding (which the kernel skips, and the loader passes on), plus that
  * padding. 0 when the tail holds no plausible ISIZE: the file is
  * incompressible, ends in other data, or decodes to 4 GiB or more. A
- * guess for sizing a region: exact for one member; for several it is
- * unreliable (the last one's size, or a misreading of it when that one is
- * small) but never over 16x the file when zeros end it.
+ * guess for sizing a region: exact for one member that decodes to more
+ * than the file. Otherwise it is unreliable, and errs high: for several
+ * members the last one's size, or a misreading of it when that one is
+ * small; for a member smaller than its file, zeros in its CRC and ISIZE
+ * may be read as padding. Never over 16x the file when zeros end it.
  */
 uint64_t ist_gzip_size_guess(const uint8_t *tail, size_t n, uint64_t file_size);
 

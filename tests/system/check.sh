@@ -168,7 +168,9 @@ if ! "$SYS_DIR/disk.sh" "$T" "$ESP" "$IMG" >"$W/disk.log" 2>&1; then
 fi
 # marker LOG: the marker line, carriage returns and colours gone
 marker() { tr -d '\r' <"$1" | sed 's/\x1b\[[0-9;]*m//g' | grep -a '^INITSTACK-SYSTEM:' | head -1 || true; }
-said() { tr -d '\r' <"$2" | grep -aqE -- "$1"; }
+# grep reads to the end: with -q it would stop at the match, and under
+# pipefail tr's SIGPIPE would fail the check.
+said() { tr -d '\r' <"$2" | grep -aE -- "$1" >/dev/null; }
 "$SYS_DIR/boot.sh" "$IMG" "$W/boot.log" >"$W/boot.out" 2>&1
 m=$(marker "$W/boot.log")
 check "boot: the loader took the newest entry, $K1's, from /loader/entries" \

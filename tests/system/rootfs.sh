@@ -106,7 +106,7 @@ sys_log "mmdebstrap took $((SECONDS - start)) s"
 # then zstd (Debian's default)
 initrd=$(ls "$tmp"/boot/initrd.img-* | head -1)
 magic=$(head -c 6 "$initrd")
-if [ "$magic" != 070701 ] || ! cpio -t --quiet <"$initrd" 2>/dev/null | grep -q '^kernel/x86/microcode/AuthenticAMD.bin$'; then
+if [ "$magic" != 070701 ] || ! cpio -t --quiet <"$initrd" 2>/dev/null | grep '^kernel/x86/microcode/AuthenticAMD.bin$' >/dev/null; then
 	echo "rootfs.sh: $initrd does not start with the early microcode cpio" >&2
 	exit 1
 fi

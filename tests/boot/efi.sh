@@ -57,6 +57,9 @@ d=$(esp plain "title three\nlinux /boot/vmlinuz\ninitrd /boot/base.cpio\ninitrd 
 boot_efi "$d" "$T/plain.log"
 check "plain stack: the loader starts the kernel with the stack" grep -qa "initstack: starting /boot/vmlinuz with 4 archives" "$T/plain.log"
 check "plain stack: the kernel took the initrd through LoadFile2" grep -qa "Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID" "$T/plain.log"
+n=$(sed -n 's/.*initstack: starting .* initrd \([0-9]*\) bytes.*/\1/p' "$T/plain.log" | head -n 1)
+check "plain stack: the loader says it copied the whole initrd through LoadFile2" \
+	grep -qaE "initstack: LoadFile2: ${n:-none} bytes to the kernel in [0-9]+ ms" "$T/plain.log"
 check "plain stack: archives unpacked in order (the last /order wins)" grep -qa "@@INIT@@ order=C" "$T/plain.log"
 check "plain stack: every archive's own file is there" \
 	sh -c "grep -qa '@@HAS@@ /a' '$T/plain.log' && grep -qa '@@HAS@@ /b' '$T/plain.log' && grep -qa '@@HAS@@ /c' '$T/plain.log'"

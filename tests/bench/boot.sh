@@ -228,7 +228,7 @@ boot() {
 record() {
 	perl -e '
 	my ($l, $s, $c, $r, undef, $want, $raw, $gz) = @ARGV;
-	my %v = (wall => "", bds => "", up => "", hook => "", files => "", own => "", peak => "", unpack => "");
+	my %v = (wall => "", bds => "", up => "", hook => "", files => "", own => "", peak => "", unpack => "", lf2 => "");
 	my ($t1, $t2);
 	while (<STDIN>) {
 		my ($t, $m) = /^(\S+) (.*)$/ or next;
@@ -240,11 +240,12 @@ record() {
 		$t2 = $1 if $m =~ /dmesg \[\s*([\d.]+)\] Freeing initrd memory/;
 		$v{own} = $1 / 1000 if $m =~ /^initstack: timing: .*StartImage at (\d+) ms/;
 		$v{peak} = $1 if $m =~ /^initstack: memory: peak (\d+) KiB/;
+		$v{lf2} = $1 / 1000 if $m =~ /^initstack: LoadFile2: \d+ bytes to the kernel in (\d+) ms/;
 	}
 	$v{unpack} = sprintf "%.3f", $t2 - $t1 if defined $t1 && defined $t2;
 	my $ok = $v{wall} ne "" && $v{files} eq $want ? "ok" : "FAILED";
 	my $kstart = $v{wall} ne "" && $v{bds} ne "" ? sprintf("%.3f", $v{wall} - $v{up} - $v{bds}) : "";
-	print join("\t", $l, $s, $c, $r, $ok, $raw, $gz, $v{wall}, $v{bds}, $kstart, $v{own}, $v{up}, $v{hook}, $v{unpack}, $v{peak}), "\n";
+	print join("\t", $l, $s, $c, $r, $ok, $raw, $gz, $v{wall}, $v{bds}, $kstart, $v{own}, $v{up}, $v{hook}, $v{unpack}, $v{peak}, $v{lf2}), "\n";
 	' "$@" "$(cat "$P/distro-$2.count")" "$(stat -c %s "$P/distro-$2.cpio")" "$(stat -c %s "$P/distro-$2.cpio.$3")" <"$5"
 }
 
@@ -267,7 +268,7 @@ for c in "${cases[@]}"; do
 done
 
 runs=$W/runs.tsv
-printf 'loader\tsize\tcomp\tround\tresult\traw\tcompressed\twall\tfirmware\tloader_stub\tloader_own\tinit_uptime\thook_uptime\tkernel_unpack\tpeak_kib\n' >"$runs"
+printf 'loader\tsize\tcomp\tround\tresult\traw\tcompressed\twall\tfirmware\tloader_stub\tloader_own\tinit_uptime\thook_uptime\tkernel_unpack\tpeak_kib\tloadfile2\n' >"$runs"
 for r in $(seq "$rounds"); do
 	for c in "${cases[@]}"; do
 		set -- $c
